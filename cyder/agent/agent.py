@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""cyder's agent inside every range container (standard library only; runs on the image's python3).
+
+`agent.py boot` is the container's main process: it reads the host plan that the backend placed at
+/etc/cyder/host.json, gives the interfaces their range addresses, creates accounts, places files,
+starts the services, then waits. `agent.py health` runs the host's health checks and prints JSON.
+The plan is rendered outside the container (cyder.provision), so this file stays small and dumb.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+PLAN_PATH = "/etc/cyder/host.json"
+STATE_DIR = "/run/cyder"
+LOG_PATH = "/var/log/cyder-agent.log"
+
+
+def log(message):
+    """Write one line to the agent's log and to the container's output."""
+    line = time.strftime("%Y-%m-%dT%H:%M:%S ") + message
+    print(line, flush=True)
+    with open(LOG_PATH, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def run(command, check=True, input_text=None):
+    """Run a shell command; log and raise on failure when `check`."""
+    proc = subprocess.run(["/bin/sh", "-c", command], input=input_text, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        log(f"command failed ({proc.returncode}): {command}: {proc.stderr.strip()[:500]}")
+        raise RuntimeError(command)
+    return proc
+
+
+def interfaces_by_transport(plan):
+    """Map each planned interface to the device Docker gave it, found by its transport subnet."""
+    import ipaddress
+
+    shown = json.loads(run("ip -j -4 addr show").stdout)
+    devices = {}
+    for iface in plan["interfaces"]:
+        net = ipaddress.ip_network(iface["transport"])
+        for dev in shown:
+            for addr in dev.get("addr_info", []):
+                if ipaddress.ip_address(addr["local"]) in net:
+                    devices[iface["segment"]] = (dev["ifname"], addr["local"], addr["prefixlen"])
+    return devices
+
+
+def configure_network(plan, only_segment=None):
+    """Replace Docker's transport addresses with the range's addresses and routes."""
+    wanted = [i for i in plan["interfaces"] if only_segment in (None, i["segment"])]
+    for _ in range(100):
+        devices = interfaces_by_transport(plan)
+        if all(i["segment"] in devices for i in wanted):
+            break
+        time.sleep(0.05)  # Docker attaches the remaining networks just after start
+    else:
+        raise RuntimeError(f"interfaces not found: {wanted}")
+    for iface in wanted:
+        dev, transport_addr, prefix = devices[iface["segment"]]
+        run(f"ip addr add {iface['address']}/{iface['prefix']} dev {dev}")
+        run(f"ip addr del {transport_addr}/{prefix} dev {dev}")
+    for route in plan.get("routes", []):
+        run(f"ip route replace {route['to']} via {route['via']}", check=only_segment is None)
+    if only_segment is None:
+        write_name_service(plan)
+
+
+def attach(segment):
+    """Give a re-connected interface its range address back (and the default route with it)."""
+    with open(PLAN_PATH, encoding="utf-8") as fh:
+        configure_network(json.load(fh), only_segment=segment)
+
+
+def write_name_service(plan):
+    """Point the resolver at the range's DNS and write /etc/hosts."""
+    with open("/etc/resolv.conf", "w", encoding="utf-8") as fh:
+        fh.write("".join(f"nameserver {ns}\n" for ns in plan.get("nameservers", [])))
+        if plan.get("search"):
+            fh.write(f"search {plan['search']}\n")
+    with open("/etc/hosts", "w", encoding="utf-8") as fh:
+        fh.write("127.0.0.1\tlocalhost\n")
+        for address, names in plan.get("hosts_entries", []):
+            fh.write(f"{address}\t{' '.join(names)}\n")
+
+
+def create_users(plan):
+    """Create groups and accounts with their passwords and home folders."""
+    for group in sorted({g for u in plan.get("users", []) for g in u.get("groups", [])}):
+        run(f"getent group {group} >/dev/null || groupadd {group}")
+    passwords = []
+    for user in plan.get("users", []):
+        if run(f"id -u {user['name']} >/dev/null 2>&1", check=False).returncode != 0:
+            shell = user.get("shell", "/bin/bash")
+            comment = user.get("full_name", "").replace("'", "")
+            run(f"useradd -m -s {shell} -c '{comment}' {user['name']}")
+        if user.get("groups"):
+            run(f"usermod -a -G {','.join(user['groups'])} {user['name']}")
+        passwords.append(f"{user['name']}:{user['password']}")
+    if passwords:
+        run("chpasswd", input_text="\n".join(passwords) + "\n")
+
+
+def place_files(plan):
+    """Write the plan's files with their owners and modes."""
+    for spec in plan.get("files", []):
+        path = spec["path"]
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(spec["content"])
+        os.chmod(path, int(spec.get("mode", "0644"), 8))
+        owner = spec.get("owner", "root")
+        if owner != "root":
+            run(f"chown {owner}: '{path}'")
+            parent = os.path.dirname(path)
+            home = f"/home/{owner}"
+            while parent.startswith(home + "/"):
+                run(f"chown {owner}: '{parent}'")
+                parent = os.path.dirname(parent)
+
+
+def start_services(plan):
+    """Start the logging first, then every service in parallel; return the names that failed."""
+    failed = []
+    for step in plan.get("first", []):
+        try:
+            run(step)
+        except RuntimeError:
+            failed.append("logging")
+
+    def start(service):
+        try:
+            for step in service["start"]:
+                run(step)
+            log(f"started {service['name']}")
+        except RuntimeError:
+            failed.append(service["name"])
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in plan.get("services", [])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failed
+
+
+def boot():
+    """Main process of a range container."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    os.makedirs(STATE_DIR, exist_ok=True)
+    with open(PLAN_PATH, encoding="utf-8") as fh:
+        plan = json.load(fh)
+    try:
+        configure_network(plan)
+        create_users(plan)
+        place_files(plan)
+        failed = start_services(plan)
+    except Exception as exc:  # noqa: BLE001 - the backend reads the reason from the state file
+        failed = [f"boot: {exc}"]
+    state = {"booted": True, "failed": failed}
+    with open(f"{STATE_DIR}/state.json", "w", encoding="utf-8") as fh:
+        json.dump(state, fh)
+    log(f"boot done; failed: {failed}" if failed else "boot done")
+    while True:
+        signal.pause()
+
+
+def health():
+    """Print {"booted": bool, "failed": [...], "checks": {service: bool}} for this host."""
+    try:
+        with open(f"{STATE_DIR}/state.json", encoding="utf-8") as fh:
+            state = json.load(fh)
+    except (OSError, ValueError):
+        print(json.dumps({"booted": False, "failed": [], "checks": {}}))
+        return
+    with open(PLAN_PATH, encoding="utf-8") as fh:
+        plan = json.load(fh)
+    results = {}
+
+    def check(service):
+        proc = subprocess.run(["/bin/sh", "-c", service["check"]], capture_output=True, timeout=5)
+        results[service["name"]] = proc.returncode == 0
+
+    threads = [threading.Thread(target=check, args=(s,)) for s in plan.get("services", []) if s.get("check")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state["checks"] = results
+    print(json.dumps(state))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "attach":
+        attach(sys.argv[2])
+    else:
+        {"boot": boot, "health": health}[sys.argv[1]]()

@@ -1,0 +1,386 @@
+"""The Docker range backend: a team's range as labelled internal networks and containers.
+
+Each segment becomes a Docker `internal` bridge network on a transport subnet of its own (from
+cyder's reserved pool), and the agent in each container replaces that transport address with the
+range's address. Several teams can therefore run the same range with the same addressing side by
+side: their segments are separate bridges that never route to each other or to the machine.
+Every object carries labels (app, team, range hash) and a name with the team's prefix, so
+tear-down is by label, safe to repeat, and also cleans up after an interrupted bring-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import ipaddress
+import json
+import tarfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, TypeVar
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+from docker.models.networks import Network
+
+from ... import hostnet
+from ...model.load import transport_pool
+from ...model.range import Range
+from ...provision import build_plans
+from ..base import (BackendError, ExecResult, HostStatus, Progress, ProgressCallback, RangeBackend, RangeStatus,
+                    check_team, no_progress)
+from . import images as image_builder
+from . import sealing
+
+APP = "cyder"
+LABEL_APP, LABEL_TEAM, LABEL_RANGE, LABEL_HASH = "app", "cyder.team", "cyder.range", "cyder.range-hash"
+LABEL_HOST, LABEL_SEGMENT, LABEL_TRANSPORT = "cyder.host", "cyder.segment", "cyder.transport"
+LABEL_PLAN = "cyder.plan"
+TRANSPORT_PREFIX = 24
+BRIDGE_PREFIX = "cy-"
+AGENT = ["python3", "/opt/cyder/agent.py"]
+T = TypeVar("T")
+
+
+def range_hash(rng: Range) -> str:
+    """A short hash of a range's definition, to tell copies of different versions apart."""
+    return hashlib.sha256(rng.model_dump_json(by_alias=True).encode()).hexdigest()[:12]
+
+
+def object_name(team: str, name: str) -> str:
+    """Docker name of a team's host or segment."""
+    return f"{APP}-{team}-{name}"
+
+
+def bridge_name(team: str, segment: str) -> str:
+    """Linux bridge name of a team's segment (at most 15 characters)."""
+    return BRIDGE_PREFIX + hashlib.sha1(f"{team}/{segment}".encode()).hexdigest()[:10]
+
+
+def connect_docker() -> docker.DockerClient:
+    """A client for the local Docker engine, or a one-line error saying how to start it."""
+    try:
+        client = docker.from_env(timeout=120, max_pool_size=32)
+        client.ping()
+        return client
+    except docker.errors.DockerException:
+        raise BackendError("the Docker engine is not reachable: start it with `scripts/setup.sh` "
+                           "(or `dockerd &` as root)") from None
+
+
+class DockerBackend(RangeBackend):
+    """Runs ranges on the local Docker engine."""
+
+    def __init__(self, client: docker.DockerClient | None = None, workers: int = 16):
+        self.client = client or connect_docker()
+        self.workers = workers
+
+    # -- bring-up -------------------------------------------------------------------------------
+
+    def up(self, rng: Range, team: str, progress: ProgressCallback = no_progress,
+           timeout: float = 180.0) -> RangeStatus:
+        """Create the team's networks and containers in parallel, then wait for every health check."""
+        check_team(team)
+        images = image_builder.expected_images()
+        if not image_builder.has_image(self.client, images.node):
+            raise BackendError(f"image {images.node} is missing: run `cyder images build`")
+        existing = self._containers(team)
+        if existing:
+            running_hash = existing[0].labels.get(LABEL_HASH)
+            if running_hash != range_hash(rng) or any(c.status != "running" for c in existing):
+                raise BackendError(f"team {team} already has a range up ({existing[0].labels.get(LABEL_RANGE)}): "
+                                   f"run `cyder down --team {team}` first")
+            return self._wait_healthy(team, rng, progress, timeout)
+        self._check_machine_overlap(rng)
+        started = time.monotonic()
+        try:
+            networks = self._create_networks(rng, team, progress)
+            self._create_hosts(rng, team, networks, images.node, progress)
+            status = self._wait_healthy(team, rng, progress, timeout)
+        except BaseException:
+            # An interrupted or failed bring-up leaves nothing behind.
+            progress(Progress("cleanup", team, message="bring-up did not finish; removing what was created"))
+            self.down(team)
+            raise
+        progress(Progress("ready", team, message=f"{rng.name} ready in {time.monotonic() - started:.1f} s"))
+        return status
+
+    def _check_machine_overlap(self, rng: Range) -> None:
+        machine = hostnet.machine_networks(ignore_interfaces=(BRIDGE_PREFIX,))
+        wanted = [s.subnet for s in rng.segments] + [transport_pool()]
+        clashes = hostnet.overlaps(wanted, machine)
+        if clashes:
+            ours, theirs = clashes[0]
+            raise BackendError(f"range {rng.name}: {ours} overlaps this machine's network {theirs.network} "
+                               f"({theirs.source}); change the range's subnets (or CYDER_TRANSPORT_POOL)")
+
+    def _create_networks(self, rng: Range, team: str, progress: ProgressCallback) -> dict[str, Network]:
+        subnets = self._free_transport_subnets(len(rng.segments))
+        labels = self._labels(rng, team)
+        done = _Counter(len(rng.segments))
+
+        def create(item: tuple[Any, ipaddress.IPv4Network]) -> Network:
+            segment, subnet = item
+            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+            network = self.client.networks.create(
+                object_name(team, segment.name), driver="bridge", internal=True, ipam=ipam,
+                labels={**labels, LABEL_SEGMENT: segment.name, LABEL_TRANSPORT: str(subnet)},
+                options={"com.docker.network.bridge.name": bridge_name(team, segment.name),
+                         "com.docker.network.bridge.enable_ip_masquerade": "false"})
+            sealing.seal_bridge(bridge_name(team, segment.name), team)
+            progress(Progress("network", segment.name, done.next(), done.total, str(segment.subnet)))
+            return network
+
+        created = self._parallel(create, list(zip(rng.segments, subnets)))
+        return {segment.name: network for segment, network in zip(rng.segments, created)}
+
+    def _free_transport_subnets(self, count: int) -> list[ipaddress.IPv4Network]:
+        used = set()
+        for network in self.client.networks.list():
+            for config in (network.attrs.get("IPAM") or {}).get("Config") or []:
+                if config.get("Subnet"):
+                    used.add(ipaddress.ip_network(config["Subnet"], strict=False))
+        free = [n for n in transport_pool().subnets(new_prefix=TRANSPORT_PREFIX)
+                if not any(n.overlaps(u) for u in used)]
+        if len(free) < count:
+            raise BackendError(f"no room left in {transport_pool()} for {count} more segments: "
+                               "bring some teams down (`cyder down --team T`)")
+        return free[:count]
+
+    def _create_hosts(self, rng: Range, team: str, networks: dict[str, Network], image: str,
+                      progress: ProgressCallback) -> None:
+        plans = build_plans(rng)
+        labels = self._labels(rng, team)
+        done = _Counter(len(rng.hosts))
+
+        def create(host) -> None:
+            plan = plans[host.name].to_json()
+            for iface in plan["interfaces"]:
+                iface["transport"] = networks[iface["segment"]].attrs["Labels"][LABEL_TRANSPORT]
+            first = networks[host.attachments[0].segment]
+            sysctls = {"net.ipv4.ip_forward": "1" if plans[host.name].forwarding else "0",
+                       "net.ipv6.conf.all.disable_ipv6": "1"}
+            container = self.client.containers.create(
+                image, name=object_name(team, host.name), hostname=host.name, init=True,
+                labels={**labels, LABEL_HOST: host.name, LABEL_PLAN: json.dumps(
+                    {"interfaces": plan["interfaces"], "routes": plan["routes"]})},
+                network=first.name, cap_add=["NET_ADMIN"], sysctls=sysctls, detach=True,
+                stop_signal="SIGTERM")
+            container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
+            for att in host.attachments[1:]:
+                networks[att.segment].connect(container)
+            container.start()
+            progress(Progress("host", host.name, done.next(), done.total, "started"))
+
+        self._parallel(create, rng.hosts)
+
+    def _wait_healthy(self, team: str, rng: Range, progress: ProgressCallback, timeout: float) -> RangeStatus:
+        deadline = time.monotonic() + timeout
+        waiting = {h.name for h in rng.hosts}
+        healthy: dict[str, HostStatus] = {}
+        total = len(rng.hosts)
+        while waiting:
+            results = self._parallel(lambda name: self._host_health(team, name), sorted(waiting))
+            for host in results:
+                if host.failed:
+                    raise BackendError(f"host {host.name} of team {team} failed to start {', '.join(host.failed)}: "
+                                       f"see `docker logs {object_name(team, host.name)}`")
+                if host.healthy:
+                    waiting.discard(host.name)
+                    healthy[host.name] = host
+                    progress(Progress("health", host.name, total - len(waiting), total,
+                                      ", ".join(host.services) or "up"))
+            if waiting and time.monotonic() > deadline:
+                raise BackendError(f"team {team}: hosts not healthy after {timeout:.0f} s: {', '.join(sorted(waiting))}")
+            if waiting:
+                time.sleep(0.2)
+        return self._status_for(team, health=False, known=healthy)
+
+    def _host_health(self, team: str, host: str) -> HostStatus:
+        container = self._container(team, host)
+        state = container.status
+        services: dict[str, bool] = {}
+        failed: list[str] = []
+        booted = False
+        if state == "running":
+            result = self._exec(container, [*AGENT, "health"], timeout=15)
+            try:
+                report = json.loads(result.stdout)
+                booted, services, failed = report["booted"], report["checks"], report["failed"]
+            except (ValueError, KeyError):
+                failed = [f"health report unreadable: {result.stderr.strip()[:200]}"]
+        return HostStatus(host, state if booted or state != "running" else "starting",
+                          self._addresses(container), services, failed)
+
+    # -- tear-down and status -------------------------------------------------------------------
+
+    def down(self, team: str | None, progress: ProgressCallback = no_progress) -> int:
+        """Remove every container, network and host rule labelled for the team (or for all teams)."""
+        if team is not None:
+            check_team(team)
+        filters = {"label": [f"{LABEL_APP}={APP}"] + ([f"{LABEL_TEAM}={team}"] if team else [])}
+        containers = self.client.containers.list(all=True, filters=filters)
+        done = _Counter(len(containers))
+
+        def remove_container(container: Container) -> None:
+            try:
+                container.remove(force=True)
+            except docker.errors.NotFound:
+                pass
+            progress(Progress("remove", container.name, done.next(), done.total))
+
+        self._parallel(remove_container, containers)
+        networks = self.client.networks.list(filters=filters)
+
+        def remove_network(network: Network) -> None:
+            try:
+                network.remove()
+            except docker.errors.NotFound:
+                pass
+
+        self._parallel(remove_network, networks)
+        rules = sealing.unseal_team(team)
+        return len(containers) + len(networks) + rules
+
+    def status(self, team: str | None = None, health: bool = True) -> list[RangeStatus]:
+        """Every running range (or one team's), with service health when asked."""
+        filters = {"label": [f"{LABEL_APP}={APP}"] + ([f"{LABEL_TEAM}={team}"] if team else [])}
+        teams = sorted({c.labels[LABEL_TEAM] for c in self.client.containers.list(all=True, filters=filters)})
+        return [self._status_for(t, health) for t in teams]
+
+    def _status_for(self, team: str, health: bool, known: dict[str, HostStatus] | None = None) -> RangeStatus:
+        containers = self._containers(team)
+        networks = self.client.networks.list(filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]})
+        if known is not None:
+            hosts = [known[c.labels[LABEL_HOST]] for c in containers if c.labels[LABEL_HOST] in known]
+        elif health:
+            hosts = self._parallel(lambda c: self._host_health(team, c.labels[LABEL_HOST]), containers)
+        else:
+            hosts = [HostStatus(c.labels[LABEL_HOST], c.status, self._addresses(c)) for c in containers]
+        first = containers[0].labels if containers else {}
+        return RangeStatus(team=team, range_name=first.get(LABEL_RANGE, "?"), range_hash=first.get(LABEL_HASH, "?"),
+                           hosts=sorted(hosts, key=lambda h: h.name),
+                           segments=sorted(n.attrs["Labels"][LABEL_SEGMENT] for n in networks))
+
+    # -- acting on hosts ------------------------------------------------------------------------
+
+    def exec(self, team: str, host: str, command: list[str] | str, user: str = "root",
+             timeout: float = 30.0) -> ExecResult:
+        """Run a command in a host; a string runs through /bin/sh."""
+        return self._exec(self._container(team, host), command, user=user, timeout=timeout)
+
+    def _exec(self, container: Container, command: list[str] | str, user: str = "root",
+              timeout: float = 30.0) -> ExecResult:
+        argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
+        # Docker has no exec timeout of its own; coreutils' timeout keeps a hung command bounded.
+        argv = ["timeout", "-k", "2", str(int(max(1, timeout))), *argv]
+        try:
+            result = container.exec_run(argv, user=user, demux=True)
+        except docker.errors.APIError as exc:
+            raise BackendError(f"exec in {container.name} failed: {exc.explanation or exc}") from None
+        out, err = result.output or (b"", b"")
+        return ExecResult(result.exit_code, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace"))
+
+    def read_file(self, team: str, host: str, path: str) -> bytes:
+        """Read a file out of a host."""
+        container = self._container(team, host)
+        try:
+            stream, _ = container.get_archive(path)
+        except docker.errors.NotFound:
+            raise BackendError(f"{host}: no such file {path}") from None
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.next()
+            if member is None or not member.isfile():
+                raise BackendError(f"{host}: {path} is not a regular file")
+            return tar.extractfile(member).read()
+
+    def write_file(self, team: str, host: str, path: str, data: bytes, mode: int = 0o644) -> None:
+        """Write a file into a host, creating its folder."""
+        container = self._container(team, host)
+        folder, name = path.rsplit("/", 1)
+        self._exec(container, ["mkdir", "-p", folder or "/"])
+        container.put_archive(folder or "/", _tar({name: data}, mode=mode))
+
+    def connect(self, team: str, host: str, segment: str) -> None:
+        """Attach a host to a segment again and give it back its range address there."""
+        container = self._container(team, host)
+        network = self._network(team, segment)
+        try:
+            network.connect(container)
+        except docker.errors.APIError as exc:
+            raise BackendError(f"cannot connect {host} to {segment}: {exc.explanation or exc}") from None
+        result = self._exec(container, [*AGENT, "attach", segment])
+        if not result.ok:
+            raise BackendError(f"{host}: address on {segment} not restored: {result.stderr.strip()}")
+
+    def disconnect(self, team: str, host: str, segment: str) -> None:
+        """Detach a host from a segment."""
+        try:
+            self._network(team, segment).disconnect(self._container(team, host))
+        except docker.errors.APIError as exc:
+            raise BackendError(f"cannot disconnect {host} from {segment}: {exc.explanation or exc}") from None
+
+    def check_service(self, team: str, host: str, service: str) -> bool:
+        """Whether a host's service answers its health check now."""
+        status = self._host_health(team, host)
+        if service not in status.services:
+            raise BackendError(f"host {host} has no service {service!r}")
+        return status.services[service]
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _labels(self, rng: Range, team: str) -> dict[str, str]:
+        return {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
+
+    def _containers(self, team: str) -> list[Container]:
+        return self.client.containers.list(all=True, filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]})
+
+    def _container(self, team: str, host: str) -> Container:
+        try:
+            return self.client.containers.get(object_name(team, host))
+        except docker.errors.NotFound:
+            raise BackendError(f"team {team} has no host {host!r} running: `cyder status` lists them") from None
+
+    def _network(self, team: str, segment: str) -> Network:
+        try:
+            return self.client.networks.get(object_name(team, segment))
+        except docker.errors.NotFound:
+            raise BackendError(f"team {team} has no segment {segment!r}") from None
+
+    def _addresses(self, container: Container) -> dict[str, str]:
+        plan = json.loads(container.labels.get(LABEL_PLAN, "{}"))
+        return {i["segment"]: i["address"] for i in plan.get("interfaces", [])}
+
+    def _parallel(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
+        items = list(items)
+        if not items:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+            return list(pool.map(fn, items))
+
+
+class _Counter:
+    """A thread-safe count of finished items, for progress."""
+
+    def __init__(self, total: int):
+        self.total, self._done, self._lock = total, 0, threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            self._done += 1
+            return self._done
+
+
+def _tar(files: dict[str, bytes], mode: int = 0o644) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+__all__ = ["DockerBackend", "connect_docker", "object_name", "range_hash"]

@@ -1,0 +1,193 @@
+"""The `cyder` command line: validate ranges, build images, bring ranges up and down, show status.
+
+It parses arguments, calls the model and the range backend, and renders what they return or
+report; it holds no range logic of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Sequence
+
+from .errors import CyderError, InputError
+from .paths import resolve_range
+
+DEFAULT_RANGE = "saida-city"
+DEFAULT_TEAM = "team1"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cyder` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
+    except CyderError as exc:
+        print(f"cyder: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cyder: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="cyder", description="Cyber-defense exercise simulator.")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check range files and report every problem with file:line:col")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print a JSON Schema for editors (yaml-language-server)")
+    p.add_argument("kind", choices=["range"])
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("up", help="bring up a team's range and wait until every service answers")
+    p.add_argument("range", nargs="?", default=DEFAULT_RANGE, help=f"range file or shipped name (default {DEFAULT_RANGE})")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health checks")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("down", help="remove a team's range (or every range) without a trace")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--team", help=f"team name (default {DEFAULT_TEAM})")
+    group.add_argument("--all", action="store_true", help="every team's range")
+    p.set_defaults(func=cmd_down)
+
+    p = sub.add_parser("status", help="show running ranges and the health of their services")
+    p.add_argument("--team", help="only this team")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+    images = sub.add_parser("images", help="build or list the range images").add_subparsers(metavar="ACTION")
+    p = images.add_parser("build", help="build the images offline from Debian's packages (cached by content)")
+    p.add_argument("--force", action="store_true", help="rebuild even when the images are up to date")
+    p.add_argument("--base-from-dockerfile", action="store_true",
+                   help="build the base from ranges/images/Dockerfile.base (needs a container registry)")
+    p.set_defaults(func=cmd_images_build)
+    p = images.add_parser("list", help="list cyder's images")
+    p.set_defaults(func=cmd_images_list)
+    return parser
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate each file; print every problem; exit 2 when any file has one."""
+    from .model import load_range
+
+    problems = []
+    for file in args.files:
+        try:
+            load_range(file)
+            print(f"{file}: ok")
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a file kind."""
+    from .schema import range_schema
+
+    print(json.dumps(range_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _backend():
+    from .backend.docker import DockerBackend
+
+    return DockerBackend()
+
+
+class ProgressPrinter:
+    """Renders backend progress as one line per step, with the time since the command started."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.started = stream, time.monotonic()
+
+    def __call__(self, event) -> None:
+        count = f" [{event.done}/{event.total}]" if event.total else ""
+        detail = f" {event.message}" if event.message else ""
+        print(f"{time.monotonic() - self.started:6.1f}s {event.stage:<8}{count} {event.subject}{detail}",
+              file=self.stream, flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Bring up a range for a team and print its status."""
+    from .model import load_range
+
+    rng = load_range(resolve_range(args.range))
+    status = _backend().up(rng, args.team, progress=ProgressPrinter(), timeout=args.timeout)
+    print_status([status])
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    """Remove one team's range or all of them."""
+    team = None if args.all else (args.team or DEFAULT_TEAM)
+    removed = _backend().down(team, progress=ProgressPrinter())
+    print(f"removed {removed} objects" + (f" of team {team}" if team else " of every team"))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print running ranges; exit 1 when a range is unhealthy."""
+    statuses = _backend().status(args.team)
+    if args.json:
+        print(json.dumps([s.to_json() for s in statuses], indent=2, ensure_ascii=False))
+    elif not statuses:
+        print("no range is up" + (f" for team {args.team}" if args.team else ""))
+    else:
+        print_status(statuses)
+    return 0 if all(s.healthy for s in statuses) else 1
+
+
+def print_status(statuses) -> None:
+    """A table per team: host, state, addresses, services."""
+    for status in statuses:
+        print(f"team {status.team}: {status.range_name} ({'healthy' if status.healthy else 'NOT healthy'}), "
+              f"segments: {', '.join(status.segments)}")
+        for host in status.hosts:
+            services = " ".join(f"{name}:{'ok' if ok else 'DOWN'}" for name, ok in host.services.items())
+            addresses = " ".join(f"{seg}={addr}" for seg, addr in host.addresses.items())
+            failed = f" failed: {', '.join(host.failed)}" if host.failed else ""
+            print(f"  {host.name:<14} {host.state:<9} {addresses:<40} {services}{failed}")
+
+
+def cmd_images_build(args: argparse.Namespace) -> int:
+    """Build the range images."""
+    from .backend.docker import build_images, connect_docker
+
+    images = build_images(connect_docker(), progress=ProgressPrinter(), force=args.force,
+                          base_from_dockerfile=args.base_from_dockerfile)
+    print(f"images ready: {images.base} {images.node}")
+    return 0
+
+
+def cmd_images_list(args: argparse.Namespace) -> int:
+    """List cyder's images."""
+    from .backend.docker import connect_docker, list_images
+
+    rows = list_images(connect_docker())
+    if not rows:
+        print("no cyder images: run `cyder images build`")
+    for row in rows:
+        print(f"{row['tag']:<28} {row['id']:<14} {row['size_mb']:>5} MB  {row['created']}"
+              f"  {'current' if row['current'] else 'outdated'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

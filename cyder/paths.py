@@ -1,0 +1,31 @@
+"""Where cyder finds its shipped files: ranges, scenarios and image recipes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The folder holding ranges/ and scenarios/: $CYDER_HOME, or the checkout cyder runs from."""
+    if env := os.environ.get("CYDER_HOME"):
+        return Path(env)
+    return Path(__file__).resolve().parent.parent
+
+
+def ranges_dir() -> Path:
+    """Shipped organisation ranges."""
+    return project_root() / "ranges"
+
+
+def image_recipes_dir() -> Path:
+    """Image recipes (package lists and Dockerfiles)."""
+    return ranges_dir() / "images"
+
+
+def resolve_range(name_or_path: str) -> Path:
+    """A range given by path, or by the name of a shipped range (`saida-city`)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    return ranges_dir() / f"{name_or_path}.yaml"

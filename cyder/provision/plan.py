@@ -1,0 +1,160 @@
+"""Turn a Range into one provisioning plan per host: addresses, routes, accounts, files, services.
+
+A plan is plain JSON-ready data that the in-container agent (cyder/agent/agent.py) carries out.
+It is the same whatever engine runs the range; a backend only adds each interface's transport
+subnet (how its engine delivers the segment) before handing the plan over.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model.range import Host, Range, Role, SegmentKind, english
+from . import services
+from .services import ServicePlan
+
+
+@dataclass
+class HostPlan:
+    """Everything the agent needs to bring one host up."""
+
+    name: str
+    role: str
+    interfaces: list[dict[str, Any]]
+    routes: list[dict[str, str]]
+    nameservers: list[str]
+    search: str
+    hosts_entries: list[tuple[str, list[str]]]
+    users: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    first: list[str] = field(default_factory=list)
+    services: list[ServicePlan] = field(default_factory=list)
+    forwarding: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as the agent reads it."""
+        return {
+            "name": self.name, "role": self.role, "interfaces": self.interfaces, "routes": self.routes,
+            "nameservers": self.nameservers, "search": self.search, "hosts_entries": self.hosts_entries,
+            "users": self.users, "files": self.files, "first": self.first,
+            "services": [{"name": s.name, "start": s.start, "check": s.check} for s in self.services],
+        }
+
+    def add_file(self, path: str, content: str, owner: str = "root", mode: str = "0644") -> None:
+        """Place a file on the host (a later file at the same path wins)."""
+        self.files = [f for f in self.files if f["path"] != path]
+        self.files.append({"path": path, "content": content, "owner": owner, "mode": mode})
+
+    def add_user(self, name: str, password: str, full_name: str = "", groups: list[str] | None = None,
+                 shell: str = "/bin/bash") -> None:
+        """Create an account on the host (once per name)."""
+        if all(u["name"] != name for u in self.users):
+            self.users.append({"name": name, "password": password, "full_name": full_name,
+                               "groups": groups or [], "shell": shell})
+
+
+class RangeContext:
+    """Facts about a range that several hosts' plans need: addresses, resolvers, mail and proxy hosts."""
+
+    def __init__(self, rng: Range):
+        self.range = rng
+        self.firewall = rng.host(rng.firewall.host) if rng.firewall else None
+
+    def gateway(self, segment: str) -> ipaddress.IPv4Address | None:
+        """The router address on a segment."""
+        seg = self.range.segment(segment)
+        if seg and seg.gateway:
+            return seg.gateway
+        return self.firewall.address_on(segment) if self.firewall else None
+
+    def address_seen_from(self, target: Host, viewer: Host) -> ipaddress.IPv4Address:
+        """The address of `target` that `viewer` should use: one on a shared segment if any."""
+        for att in viewer.attachments:
+            if (addr := target.address_on(att.segment)) is not None:
+                return addr
+        return target.primary_address
+
+    def resolver_for(self, host: Host) -> Host | None:
+        """The DNS server a host uses."""
+        seg = self.range.segment(host.attachments[0].segment) if host.attachments else None
+        if seg and seg.resolver:
+            return self.range.host(seg.resolver)
+        if seg and seg.kind == SegmentKind.internet:
+            return next((h for h in self.range.hosts_on(seg.name) if h.service("dns")), None)
+        org_zone = next((z for z in self.range.dns if z.domain == self.range.domain), None)
+        return self.range.host(org_zone.server) if org_zone else None
+
+    def proxy(self) -> Host | None:
+        """The organisation's web proxy."""
+        return next((h for h in self.range.hosts if h.service("proxy") and self.range.is_organisation_host(h)), None)
+
+    def mail_server(self) -> Host | None:
+        """The organisation's final mail server (holds the staff mailboxes)."""
+        return next((h for h in self.range.hosts if (s := h.service("smtp")) and not s.relay_to
+                     and self.range.is_organisation_host(h)), None)
+
+    def collector(self) -> Host | None:
+        """The log collector, if the range has one."""
+        return self.range.host(self.range.logging.collector) if self.range.logging else None
+
+    def organisation_subnets(self) -> list[ipaddress.IPv4Network]:
+        """Subnets of every segment that is not the internet."""
+        return [s.subnet for s in self.range.segments if s.kind != SegmentKind.internet]
+
+    def fqdn(self, host: Host) -> str:
+        """The host's fully qualified name."""
+        if self.range.is_organisation_host(host):
+            return f"{host.name}.{self.range.domain}"
+        zone = next((z for z in self.range.dns if z.server == host.name), None)
+        return f"{host.name}.{zone.domain}" if zone else host.name
+
+
+def build_plans(rng: Range) -> dict[str, HostPlan]:
+    """Plan every host of a range."""
+    ctx = RangeContext(rng)
+    return {host.name: plan_host(ctx, host) for host in rng.hosts}
+
+
+def plan_host(ctx: RangeContext, host: Host) -> HostPlan:
+    """Plan one host: network, accounts, files, logging and services."""
+    rng = ctx.range
+    interfaces = [{"segment": a.segment, "address": str(a.address),
+                   "prefix": rng.segment(a.segment).subnet.prefixlen} for a in host.attachments]
+    routes = []
+    if host.role != Role.firewall and host.attachments:
+        gateway = ctx.gateway(host.attachments[0].segment)
+        if gateway is not None and gateway != host.attachments[0].address:
+            routes.append({"to": "default", "via": str(gateway)})
+    resolver = ctx.resolver_for(host)
+    nameservers = [str(ctx.address_seen_from(resolver, host))] if resolver else []
+    org = rng.is_organisation_host(host)
+    entries = [(str(a.address), [ctx.fqdn(host), host.name]) for a in host.attachments[:1]]
+    plan = HostPlan(
+        name=host.name, role=host.role.value, interfaces=interfaces, routes=routes,
+        nameservers=nameservers, search=rng.domain if org else "", hosts_entries=entries,
+        forwarding=host.role == Role.firewall,
+    )
+    for user in host.users:
+        plan.add_user(user.name, user.password, user.full_name or "", list(user.groups) + (["sudo"] if user.sudo else []))
+    for member in rng.staff:
+        if member.pc == host.name:
+            plan.add_user(member.user, member.password, english(member.name))
+            plan.add_file(f"/home/{member.user}/Documents/README.txt",
+                          services.staff_readme(ctx, member), owner=member.user)
+    for spec in host.files:
+        plan.add_file(spec.path, spec.content, spec.owner, spec.mode)
+    if org and (proxy := ctx.proxy()) and proxy.name != host.name and host.role == Role.client:
+        address = ctx.address_seen_from(proxy, host)
+        port = proxy.service("proxy").port
+        no_proxy = ",".join(["localhost", "127.0.0.1", f".{rng.domain}"] + [str(n) for n in ctx.organisation_subnets()])
+        plan.add_file("/etc/profile.d/proxy.sh",
+                      f"export http_proxy=http://{address}:{port}/\nexport https_proxy=$http_proxy\n"
+                      f"export no_proxy={no_proxy}\n")
+    services.plan_logging(ctx, host, plan)
+    if host.role == Role.firewall:
+        services.plan_firewall(ctx, host, plan)
+    for svc in host.services:
+        services.plan_service(ctx, host, svc, plan)
+    return plan

@@ -1,0 +1,415 @@
+"""Configuration of each real daemon from the range model: one function per service kind.
+
+Each `_plan_<kind>` writes the daemon's configuration files into the host plan and says how to
+start it and how to check that it answers. The daemons are Debian's: BIND, Postfix, Dovecot,
+nginx, Squid, OpenSSH, Samba, PostgreSQL, rsyslog and, on the firewall, iptables with ulogd2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Callable
+
+from ..model.range import (AppService, DnsService, Host, HttpService, PostgresService, ProxyService,
+                           SegmentKind, SmbService, SmtpService, Staff, english, japanese)
+
+if TYPE_CHECKING:
+    from .plan import HostPlan, RangeContext
+
+# Port and protocol of each service kind: the firewall opens these for declared flows.
+SERVICE_PORTS: dict[str, list[tuple[str, int]]] = {
+    "dns": [("udp", 53), ("tcp", 53)],
+    "smtp": [("tcp", 25)],
+    "imap": [("tcp", 143)],
+    "http": [("tcp", 80)],
+    "proxy": [("tcp", 3128)],
+    "ssh": [("tcp", 22)],
+    "smb": [("tcp", 445)],
+    "postgres": [("tcp", 5432)],
+    "app": [("tcp", 8080)],
+    "syslog": [("udp", 514), ("tcp", 514)],
+}
+
+
+def service_ports(host: Host, kind: str) -> list[tuple[str, int]]:
+    """Ports a host's service listens on (a configured port overrides the default)."""
+    svc = host.service(kind)
+    port = getattr(svc, "port", None)
+    return [("tcp", port)] if port else SERVICE_PORTS[kind]
+
+
+def banner_check(port: int, expect: str) -> str:
+    """A shell check that a TCP service on this host greets with `expect`."""
+    return (f"timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}; head -c {len(expect)} <&3' "
+            f"| grep -q '^{expect}'")
+
+
+def plan_service(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
+    """Add one service of a host to its plan."""
+    PLANNERS[svc.kind](ctx, host, svc, plan)
+
+
+def staff_readme(ctx: RangeContext, member: Staff) -> str:
+    """A short note in a staff member's Documents folder, as a new PC would have."""
+    mail = ctx.mail_server()
+    return (f"{japanese(member.name)} ({english(member.name)})\n"
+            f"所属 / Department: {japanese(member.department, '-')} / {english(member.department, '-')}\n"
+            f"メール / Mail: {member.user}@{ctx.range.domain}"
+            + (f" (IMAP: {mail.name}.{ctx.range.domain})" if mail else "") + "\n")
+
+
+def plan_logging(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
+    """rsyslog on every host: local files, and for the organisation a copy to the collector."""
+    collector = ctx.collector()
+    forward = ""
+    if collector and collector.name != host.name and ctx.range.is_organisation_host(host):
+        target = ctx.address_seen_from(collector, host)
+        # A disk-assisted queue keeps lines while the collector is away, so none are lost.
+        forward = (f'action(type="omfwd" target="{target}" port="514" protocol="tcp" '
+                   'queue.type="LinkedList" queue.filename="to-collector" queue.saveOnShutdown="on" '
+                   'action.resumeRetryCount="-1" action.resumeInterval="1")\n')
+    receive = ""
+    if host.service("syslog"):
+        receive = ('module(load="imudp")\ninput(type="imudp" port="514" ruleset="remote")\n'
+                   'module(load="imtcp")\ninput(type="imtcp" port="514" ruleset="remote")\n'
+                   'template(name="per-host" type="string" string="/var/log/remote/%HOSTNAME%/%PROGRAMNAME:::secpath-replace%.log")\n'
+                   'ruleset(name="remote") {\n  action(type="omfile" dynaFile="per-host" dirCreateMode="0755" createDirs="on")\n'
+                   '  action(type="omfile" file="/var/log/remote/all.log")\n}\n')
+    plan.add_file("/etc/rsyslog.conf", (
+        'global(workDirectory="/var/spool/rsyslog" maxMessageSize="64k")\n'
+        'module(load="imuxsock")\n'
+        'module(load="builtin:omfile" template="RSYSLOG_FileFormat")\n'
+        + receive +
+        "*.*;auth,authpriv,mail,local5,local6,local7.none\t-/var/log/syslog\n"
+        "auth,authpriv.*\t/var/log/auth.log\n"
+        "mail.*\t-/var/log/mail.log\n"
+        "local5.*\t-/var/log/file-access.log\n"
+        "local6.*\t-/var/log/firewall.log\n"
+        "local7.*\t-/var/log/web-access.log\n"
+        + forward))
+    plan.first += ["mkdir -p /var/spool/rsyslog", "rm -f /run/rsyslogd.pid", "rsyslogd"]
+
+
+def banner_free_check(port: int) -> str:
+    """A shell check that something listens on a TCP port of this host."""
+    return f"timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'"
+
+
+@dataclass
+class ServicePlan:
+    """How to start one service and how to tell, from inside its host, that it answers."""
+
+    name: str
+    start: list[str]
+    check: str
+
+
+def plan_firewall(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
+    """iptables between segments: deny unless a flow allows it; ulogd2 logs accepts and denies."""
+    plan.add_file("/etc/cyder/firewall.rules", firewall_rules(ctx))
+    plan.add_file("/etc/ulogd.conf", (
+        "[global]\nlogfile=\"syslog\"\nloglevel=5\n"
+        'plugin="/usr/lib/cyder-ulogd/ulogd_inppkt_NFLOG.so"\n'
+        'plugin="/usr/lib/cyder-ulogd/ulogd_raw2packet_BASE.so"\n'
+        'plugin="/usr/lib/cyder-ulogd/ulogd_filter_IFINDEX.so"\n'
+        'plugin="/usr/lib/cyder-ulogd/ulogd_filter_IP2STR.so"\n'
+        'plugin="/usr/lib/cyder-ulogd/ulogd_filter_PRINTPKT.so"\n'
+        'plugin="/usr/lib/cyder-ulogd/ulogd_output_SYSLOG.so"\n'
+        "stack=log1:NFLOG,base1:BASE,ifi1:IFINDEX,ip2str1:IP2STR,print1:PRINTPKT,sys1:SYSLOG\n"
+        "[log1]\ngroup=0\n[sys1]\nfacility=LOG_LOCAL6\nlevel=LOG_NOTICE\n"))
+    plan.services.append(ServicePlan(
+        "firewall",
+        ["iptables-restore < /etc/cyder/firewall.rules",
+         "ln -sfn /usr/lib/$(uname -m)-linux-gnu/ulogd /usr/lib/cyder-ulogd", "ulogd -d"],
+        "iptables -S FORWARD | grep -q -- '-P FORWARD DROP' && pgrep -x ulogd >/dev/null"))
+
+
+def firewall_rules(ctx: RangeContext) -> str:
+    """The firewall's iptables-restore input: declared flows, logging flows, then log-and-deny."""
+    rng = ctx.range
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+             "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"]
+
+    def sources(names: list[str]) -> list[str]:
+        out = []
+        for name in names:
+            if seg := rng.segment(name):
+                out.append(str(seg.subnet))
+            elif host := rng.host(name):
+                out += [f"{a.address}/32" for a in host.attachments]
+        return out
+
+    def allow(label: str, src: list[str], dst_host: Host, kind: str) -> None:
+        for s in src:
+            for att in dst_host.attachments:
+                for proto, port in service_ports(dst_host, kind):
+                    match = f"-s {s} -d {att.address}/32 -p {proto} --dport {port} -m conntrack --ctstate NEW"
+                    lines.append(f'-A FORWARD {match} -j NFLOG --nflog-group 0 --nflog-prefix "FW ACCEPT {label} "')
+                    lines.append(f"-A FORWARD {match} -j ACCEPT")
+
+    for i, flow in enumerate(rng.firewall.flows if rng.firewall else []):
+        label = (flow.name or f"flow{i + 1}").replace('"', "")[:20]
+        targets = [rng.host(flow.to)] if rng.host(flow.to) else rng.hosts_on(flow.to)
+        for target in targets:
+            if target.service(flow.service):
+                allow(label, sources(flow.from_), target, flow.service)
+    collector = ctx.collector()
+    if collector:
+        org_segments = [s.name for s in rng.segments if s.kind != SegmentKind.internet]
+        allow("logging", sources(org_segments), collector, "syslog")
+    lines.append('-A FORWARD -j NFLOG --nflog-group 0 --nflog-prefix "FW DENY "')
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+def _plan_dns(ctx: RangeContext, host: Host, svc: DnsService, plan: HostPlan) -> None:
+    rng = ctx.range
+    zones = [z for z in rng.dns if z.server == host.name]
+    forwarders = [str(ctx.address_seen_from(rng.host(f), host)) for f in svc.forwarders]
+    options = [
+        'directory "/var/cache/bind";', "listen-on { any; };", "listen-on-v6 { none; };",
+        "allow-query { any; };", "dnssec-validation no;", "querylog yes;",
+        f"recursion {'yes' if forwarders else 'no'};",
+    ]
+    if forwarders:
+        options += [f"forwarders {{ {' '.join(f + ';' for f in forwarders)} }};", "forward only;",
+                    "allow-recursion { any; };"]
+    conf = ["options {", *("    " + o for o in options), "};",
+            "logging {", "    channel to_syslog { syslog daemon; severity info; print-category yes; };",
+            "    category queries { to_syslog; };", "    category default { to_syslog; };",
+            "    category lame-servers { null; };", "};"]
+    for zone in zones:
+        path = f"/etc/bind/cyder/db.{zone.domain}"
+        conf.append(f'zone "{zone.domain}" {{ type master; file "{path}"; }};')
+        plan.add_file(path, zone_file(ctx, zone, host))
+    plan.add_file("/etc/bind/named.conf", "\n".join(conf) + "\n")
+    probe = zones[0].domain if zones else "."
+    plan.services.append(ServicePlan(
+        "dns", ["mkdir -p /run/named && chown bind:bind /run/named /var/cache/bind", "named -u bind"],
+        f"dig +time=1 +tries=1 @127.0.0.1 {probe} SOA >/dev/null"))
+
+
+def zone_file(ctx: RangeContext, zone, server: Host) -> str:
+    """A BIND zone file for one zone, with the organisation's hosts when the zone includes them."""
+    rng = ctx.range
+    lines = ["$TTL 300",
+             f"@ IN SOA {server.name}.{zone.domain}. hostmaster.{zone.domain}. (1 3600 600 86400 300)",
+             f"@ IN NS {server.name}.{zone.domain}."]
+    names = {r.name for r in zone.records}
+    if server.name not in names:
+        lines.append(f"{server.name} IN A {ctx.address_seen_from(server, server)}")
+        names.add(server.name)
+    if zone.include_hosts:
+        for host in rng.hosts:
+            if rng.is_organisation_host(host) and host.name not in names and host.attachments:
+                lines.append(f"{host.name} IN A {host.primary_address}")
+    for record in zone.records:
+        value = record.value
+        if record.type == "MX":
+            value = f"{record.priority} {value}"
+        elif record.type == "TXT":
+            value = '"' + value.replace('"', '\\"') + '"'
+        lines.append(f"{record.name} IN {record.type} {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _plan_smtp(ctx: RangeContext, host: Host, svc: SmtpService, plan: HostPlan) -> None:
+    rng = ctx.range
+    org = rng.is_organisation_host(host)
+    domains = svc.domains or ([rng.domain] if org else [z.domain for z in rng.dns if z.server == host.name])
+    networks = ["127.0.0.0/8"] + ([str(n) for n in ctx.organisation_subnets()] if org else [])
+    settings = {
+        "compatibility_level": "3.6",
+        "myhostname": ctx.fqdn(host),
+        "mydomain": domains[0] if domains else rng.domain,
+        "myorigin": "$mydomain",
+        "inet_interfaces": "all",
+        "inet_protocols": "ipv4",
+        "mynetworks": " ".join(networks),
+        "smtpd_banner": "$myhostname ESMTP",
+        "alias_maps": "", "alias_database": "",
+        "home_mailbox": "Maildir/",
+        "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+        "biff": "no",
+        "maillog_file": "",
+    }
+    if svc.relay_to:
+        relay = ctx.address_seen_from(rng.host(svc.relay_to), host)
+        settings["mydestination"] = "localhost"
+        settings["relay_domains"] = " ".join(domains)
+        settings["transport_maps"] = "inline:{ " + ", ".join(f"{d}=smtp:[{relay}]:25" for d in domains) + " }"
+    else:
+        settings["mydestination"] = " ".join(["localhost", *domains, "$myhostname"])
+    plan.add_file("/etc/postfix/main.cf", "".join(f"{k} = {v}\n" for k, v in settings.items()))
+    if not svc.relay_to and org:
+        for member in rng.staff:
+            plan.add_user(member.user, member.password, english(member.name), shell="/usr/sbin/nologin")
+            plan.add_file(f"/home/{member.user}/Maildir/new/0000000001.welcome.{host.name}",
+                          welcome_mail(ctx, member), owner=member.user, mode="0600")
+            for sub in ("cur", "tmp"):
+                plan.add_file(f"/home/{member.user}/Maildir/{sub}/.keep", "", owner=member.user)
+    plan.services.append(ServicePlan(
+        "smtp",
+        ["postconf -F '*/*/chroot = n'", "postfix start"],
+        banner_check(25, "220")))
+
+
+def welcome_mail(ctx: RangeContext, member: Staff) -> str:
+    """The first mail in every staff mailbox, from the IT department."""
+    domain = ctx.range.domain
+    return (f"From: 情報政策課 <it@{domain}>\nTo: {member.user}@{domain}\n"
+            "Subject: =?UTF-8?B?44Oh44O844Or44Ki44Kr44Km44Oz44OI44Gu44GU5qGI5YaF?=\n"
+            "Date: Mon, 1 Apr 2024 09:00:00 +0900\n"
+            f"Message-ID: <welcome.{member.user}@{domain}>\n"
+            "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n"
+            f"{japanese(member.name)} 様\n\nメールアカウントを開設しました。\n"
+            "Your mail account is ready.\n\n情報政策課 / IT Policy Division\n")
+
+
+def _plan_imap(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
+    plan.add_file("/etc/dovecot/local.conf", (
+        "protocols = imap\nlisten = *\nmail_location = maildir:~/Maildir\n"
+        "disable_plaintext_auth = no\nssl = no\nauth_mechanisms = plain login\n"
+        "log_path = syslog\nsyslog_facility = mail\nauth_verbose = yes\n"))
+    plan.services.append(ServicePlan("imap", ["dovecot"], banner_check(143, r"\* OK")))
+
+
+def _plan_http(ctx: RangeContext, host: Host, svc: HttpService, plan: HostPlan) -> None:
+    title_ja, title_en = japanese(svc.title, ctx.fqdn(host)), english(svc.title, ctx.fqdn(host))
+    root = f"/var/www/{host.name}"
+    plan.add_file(f"{root}/index.html", (
+        f'<!doctype html>\n<html lang="ja"><head><meta charset="utf-8"><title>{title_ja}</title></head>\n'
+        f"<body><h1>{title_ja}</h1><p>{title_en}</p></body></html>\n"))
+    for path, content in svc.pages.items():
+        plan.add_file(f"{root}/{path.lstrip('/')}", content)
+    plan.add_file("/etc/nginx/sites-enabled/default", (
+        "server {\n    listen 80 default_server;\n"
+        f"    server_name {ctx.fqdn(host)} {host.name};\n    root {root};\n    index index.html;\n"
+        "    access_log /var/log/nginx/access.log combined;\n"
+        "    access_log syslog:server=unix:/dev/log,facility=local7,tag=nginx,severity=info combined;\n"
+        "    error_log syslog:server=unix:/dev/log,tag=nginx warn;\n"
+        "    location / { try_files $uri $uri/ =404; }\n}\n"))
+    plan.services.append(ServicePlan(
+        "http", ["nginx"],
+        "test \"$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' -m 2 http://127.0.0.1/)\" = 200"))
+
+
+def _plan_proxy(ctx: RangeContext, host: Host, svc: ProxyService, plan: HostPlan) -> None:
+    rng = ctx.range
+    allowed = [rng.segment(s).subnet for s in svc.allow_from] or ctx.organisation_subnets()
+    resolver = ctx.resolver_for(host)
+    dns = f"dns_nameservers {ctx.address_seen_from(resolver, host)}\n" if resolver else ""
+    plan.add_file("/etc/squid/squid.conf", (
+        f"http_port {svc.port}\n"
+        f"acl staff src {' '.join(str(n) for n in allowed)}\n"
+        "acl SSL_ports port 443\nacl CONNECT method CONNECT\n"
+        "http_access deny CONNECT !SSL_ports\nhttp_access allow staff\nhttp_access deny all\n"
+        "access_log daemon:/var/log/squid/access.log squid\n"
+        "access_log syslog:local7.info squid\n"
+        "cache deny all\ncache_mem 8 MB\nmemory_pools off\n" + dns +
+        f"visible_hostname {ctx.fqdn(host)}\npid_filename /run/squid.pid\n"
+        "coredump_dir /var/spool/squid\nshutdown_lifetime 1 seconds\n"
+        "forwarded_for on\nvia on\n"))
+    plan.services.append(ServicePlan(
+        "proxy", ["mkdir -p /var/log/squid && chown proxy:proxy /var/log/squid", "squid"],
+        banner_free_check(svc.port)))
+
+
+def _plan_ssh(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
+    plan.add_file("/etc/ssh/sshd_config", (
+        "HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
+        "PermitRootLogin no\nUsePAM yes\nSyslogFacility AUTH\nLogLevel VERBOSE\nPrintMotd no\n"
+        "Subsystem sftp /usr/lib/openssh/sftp-server\n"))
+    # Each host gets its own key, as real machines do; the image's shared keys are removed.
+    plan.services.append(ServicePlan(
+        "ssh",
+        ["rm -f /etc/ssh/ssh_host_*", "ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key",
+         "mkdir -p /run/sshd", "/usr/sbin/sshd"],
+        banner_check(22, "SSH-")))
+
+
+def _plan_smb(ctx: RangeContext, host: Host, svc: SmbService, plan: HostPlan) -> None:
+    rng = ctx.range
+    conf = [
+        "[global]", f"   workgroup = {svc.workgroup}", f"   netbios name = {host.name.upper()[:15]}",
+        "   server role = standalone server", "   map to guest = bad user", "   disable netbios = yes",
+        "   smb ports = 445", "   logging = syslog@2", "   load printers = no", "   printing = bsd",
+        "   printcap name = /dev/null", "   disable spoolss = yes", "   unix charset = UTF-8",
+        # full_audit writes every open, rename and delete to syslog: the file-access evidence.
+        "   vfs objects = full_audit", "   full_audit:prefix = %u|%I|%m|%S",
+        "   full_audit:success = connect disconnect openat renameat unlinkat mkdirat",
+        "   full_audit:failure = connect openat", "   full_audit:facility = LOCAL5",
+        "   full_audit:priority = NOTICE", ""]
+    for share in svc.shares:
+        conf += [f"[{share.name}]", f"   path = {share.path}", f"   comment = {share.comment}",
+                 f"   read only = {'no' if share.writable else 'yes'}", "   guest ok = yes",
+                 "   force user = root", ""]
+        plan.add_file(f"{share.path}/.cyder-share", "")
+    plan.add_file("/etc/samba/smb.conf", "\n".join(conf))
+    start = ["mkdir -p /run/samba /var/lib/samba/private"]
+    for member in rng.staff:
+        plan.add_user(member.user, member.password, english(member.name), shell="/usr/sbin/nologin")
+        start.append(f"printf '%s\\n%s\\n' '{_sh(member.password)}' '{_sh(member.password)}' "
+                     f"| smbpasswd -a -s {member.user} >/dev/null")
+    start.append("smbd -D")
+    plan.services.append(ServicePlan("smb", start, "smbclient -N -L //127.0.0.1 -m SMB3 >/dev/null 2>&1"))
+
+
+def _sh(text: str) -> str:
+    """Escape text for use inside single quotes in sh."""
+    return text.replace("'", "'\\''")
+
+
+def _plan_postgres(ctx: RangeContext, host: Host, svc: PostgresService, plan: HostPlan) -> None:
+    conf_dir = "/etc/postgresql/15/main"
+    plan.add_file(f"{conf_dir}/conf.d/cyder.conf", (
+        "listen_addresses = '*'\nlog_destination = 'syslog'\nsyslog_ident = 'postgres'\n"
+        "log_connections = on\nlog_disconnections = on\nlog_statement = 'all'\n"
+        "fsync = off\nsynchronous_commit = off\nshared_buffers = 16MB\n"))
+    plan.add_file(f"{conf_dir}/pg_hba.conf", (
+        "local all postgres peer\nlocal all all md5\nhost all all 127.0.0.1/32 md5\n"
+        "host all all 0.0.0.0/0 md5\n"), owner="postgres", mode="0640")
+    sql = [f"CREATE ROLE {svc.user} LOGIN PASSWORD '{svc.password.replace(chr(39), chr(39) * 2)}';",
+           f"CREATE DATABASE {svc.database} OWNER {svc.user} ENCODING 'UTF8' TEMPLATE template0;",
+           f"\\connect {svc.database}"]
+    for table in svc.tables:
+        sql.append(f"CREATE TABLE {table.name} ({', '.join(f'{c} text' for c in table.columns)});")
+        for row in table.rows:
+            values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in row)
+            sql.append(f"INSERT INTO {table.name} VALUES ({values});")
+        sql.append(f"ALTER TABLE {table.name} OWNER TO {svc.user};")
+    plan.add_file("/etc/cyder/db-init.sql", "\n".join(sql) + "\n", owner="postgres", mode="0600")
+    plan.services.append(ServicePlan(
+        "postgres",
+        ["chown -R postgres:postgres /etc/postgresql", "pg_ctlcluster 15 main start",
+         "su postgres -c 'psql -q -v ON_ERROR_STOP=1 -f /etc/cyder/db-init.sql' >/dev/null"],
+        "su postgres -c \"psql -tAc 'select 1'\" >/dev/null 2>&1"))
+
+
+def _plan_app(ctx: RangeContext, host: Host, svc: AppService, plan: HostPlan) -> None:
+    rng = ctx.range
+    db_host = rng.host(svc.database)
+    db = db_host.service("postgres")
+    table = svc.table or (db.tables[0].name if db.tables else "")
+    source = resources.files("cyder.agent").joinpath("webapp.py").read_text(encoding="utf-8")
+    plan.add_file("/opt/cyder/webapp.py", source, mode="0755")
+    plan.add_file("/etc/cyder/webapp.env", (
+        f"APP_TITLE={japanese(svc.title, 'Application')} / {english(svc.title, 'Application')}\n"
+        f"APP_PORT={svc.port}\nDB_HOST={ctx.address_seen_from(db_host, host)}\nDB_NAME={db.database}\n"
+        f"DB_USER={db.user}\nDB_PASSWORD={db.password}\nDB_TABLE={table}\n"), mode="0600")
+    plan.services.append(ServicePlan(
+        "app",
+        ["setsid python3 /opt/cyder/webapp.py /etc/cyder/webapp.env >/dev/null 2>&1 < /dev/null &"],
+        f"test \"$(curl -s -o /dev/null -w '%{{http_code}}' --noproxy '*' -m 2 http://127.0.0.1:{svc.port}/health)\" = 200"))
+
+
+def _plan_syslog(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
+    # plan_logging gives this host's rsyslog its network inputs; rsyslog starts before services.
+    plan.services.append(ServicePlan("syslog", ["true"], banner_free_check(514)))
+
+
+PLANNERS: dict[str, Callable] = {
+    "dns": _plan_dns, "smtp": _plan_smtp, "imap": _plan_imap, "http": _plan_http, "proxy": _plan_proxy,
+    "ssh": _plan_ssh, "smb": _plan_smb, "postgres": _plan_postgres, "app": _plan_app, "syslog": _plan_syslog,
+}
