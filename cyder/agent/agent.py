@@ -29,12 +29,24 @@ def log(message):
 
 
 def run(command, check=True, input_text=None):
-    """Run a shell command; log and raise on failure when `check`."""
+    """Run a shell command and capture its output; log and raise on failure when `check`."""
     proc = subprocess.run(["/bin/sh", "-c", command], input=input_text, capture_output=True, text=True)
     if check and proc.returncode != 0:
         log(f"command failed ({proc.returncode}): {command}: {proc.stderr.strip()[:500]}")
         raise RuntimeError(command)
     return proc
+
+
+def start(command):
+    """Run a service's start command with its output in the agent's log.
+
+    Daemons keep the descriptors they inherit; a pipe would make us wait for them forever.
+    """
+    with open(LOG_PATH, "a", encoding="utf-8") as out:
+        code = subprocess.call(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    if code != 0:
+        log(f"command failed ({code}): {command}")
+        raise RuntimeError(command)
 
 
 def interfaces_by_transport(plan):
@@ -130,19 +142,19 @@ def start_services(plan):
     failed = []
     for step in plan.get("first", []):
         try:
-            run(step)
+            start(step)
         except RuntimeError:
             failed.append("logging")
 
-    def start(service):
+    def start_service(service):
         try:
             for step in service["start"]:
-                run(step)
+                start(step)
             log(f"started {service['name']}")
         except RuntimeError:
             failed.append(service["name"])
 
-    threads = [threading.Thread(target=start, args=(s,)) for s in plan.get("services", [])]
+    threads = [threading.Thread(target=start_service, args=(s,)) for s in plan.get("services", [])]
     for thread in threads:
         thread.start()
     for thread in threads:

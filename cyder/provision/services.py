@@ -78,7 +78,7 @@ def plan_logging(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
                    '  action(type="omfile" file="/var/log/remote/all.log")\n}\n')
     plan.add_file("/etc/rsyslog.conf", (
         'global(workDirectory="/var/spool/rsyslog" maxMessageSize="64k")\n'
-        'module(load="imuxsock")\n'
+        'module(load="imuxsock" SysSock.ParseHostname="on")\n'
         'module(load="builtin:omfile" template="RSYSLOG_FileFormat")\n'
         + receive +
         "*.*;auth,authpriv,mail,local5,local6,local7.none\t-/var/log/syslog\n"
