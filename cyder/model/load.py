@@ -142,8 +142,9 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
             if svc.kind == "dns":
                 for f, fwd in enumerate(svc.forwarders):
                     _check_service_ref(r, (*where, "forwarders", f), fwd, "dns", add)
-            elif svc.kind == "smtp" and svc.relay_to:
+            elif svc.kind == "smtp":
                 _check_service_ref(r, (*where, "relay_to"), svc.relay_to, "smtp", add)
+                _check_service_ref(r, (*where, "relayhost"), svc.relayhost, "smtp", add)
             elif svc.kind == "app":
                 _check_service_ref(r, (*where, "database"), svc.database, "postgres", add)
             elif svc.kind == "proxy":

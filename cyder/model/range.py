@@ -110,6 +110,7 @@ class SmtpService(Strict):
     kind: Literal["smtp"] = "smtp"
     domains: list[Domain] = Field([], description="mail domains handled here; default: the zones this host's range serves from it")
     relay_to: Name | None = Field(None, description="host to relay the domains' mail to (mail gateway)")
+    relayhost: Name | None = Field(None, description="host to send all other mail through (smarthost)")
 
 
 class ImapService(Strict):

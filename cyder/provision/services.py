@@ -241,6 +241,8 @@ def _plan_smtp(ctx: RangeContext, host: Host, svc: SmtpService, plan: HostPlan) 
         settings["transport_maps"] = "inline:{ " + ", ".join(f"{d}=smtp:[{relay}]:25" for d in domains) + " }"
     else:
         settings["mydestination"] = " ".join(["localhost", *domains, "$myhostname"])
+    if svc.relayhost:
+        settings["relayhost"] = f"[{ctx.address_seen_from(rng.host(svc.relayhost), host)}]:25"
     plan.add_file("/etc/postfix/main.cf", "".join(f"{k} = {v}\n" for k, v in settings.items()))
     if not svc.relay_to and org:
         for member in rng.staff:
