@@ -42,6 +42,7 @@ TRANSPORT_PREFIX = 24
 BRIDGE_PREFIX = "cy-"
 AGENT = ["python3", "/opt/cyder/agent.py"]
 T = TypeVar("T")
+_TRANSPORT_LOCK = threading.Lock()
 
 
 def range_hash(rng: Range) -> str:
@@ -117,24 +118,33 @@ class DockerBackend(RangeBackend):
                                f"({theirs.source}); change the range's subnets (or CYDER_TRANSPORT_POOL)")
 
     def _create_networks(self, rng: Range, team: str, progress: ProgressCallback) -> dict[str, Network]:
-        subnets = self._free_transport_subnets(len(rng.segments))
         labels = self._labels(rng, team)
         done = _Counter(len(rng.segments))
-
-        def create(item: tuple[Any, ipaddress.IPv4Network]) -> Network:
-            segment, subnet = item
-            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
-            network = self.client.networks.create(
-                object_name(team, segment.name), driver="bridge", internal=True, ipam=ipam,
-                labels={**labels, LABEL_SEGMENT: segment.name, LABEL_TRANSPORT: str(subnet)},
-                options={"com.docker.network.bridge.name": bridge_name(team, segment.name),
-                         "com.docker.network.bridge.enable_ip_masquerade": "false"})
+        # Transport subnets are chosen from what the engine has now, so teams coming up at once in
+        # this process take turns; another process racing us gets "Pool overlaps" and tries again.
+        with _TRANSPORT_LOCK:
+            for attempt in range(5):
+                subnets = self._free_transport_subnets(len(rng.segments))
+                try:
+                    created = self._parallel(lambda item: self._create_network(team, labels, *item),
+                                             list(zip(rng.segments, subnets)))
+                    break
+                except docker.errors.APIError as exc:
+                    if "overlaps" not in str(exc) or attempt == 4:
+                        raise
+                    self._remove_networks(team)
+        for segment in rng.segments:
             sealing.seal_bridge(bridge_name(team, segment.name), team)
             progress(Progress("network", segment.name, done.next(), done.total, str(segment.subnet)))
-            return network
-
-        created = self._parallel(create, list(zip(rng.segments, subnets)))
         return {segment.name: network for segment, network in zip(rng.segments, created)}
+
+    def _create_network(self, team: str, labels: dict[str, str], segment, subnet: ipaddress.IPv4Network) -> Network:
+        ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=str(subnet))])
+        return self.client.networks.create(
+            object_name(team, segment.name), driver="bridge", internal=True, ipam=ipam,
+            labels={**labels, LABEL_SEGMENT: segment.name, LABEL_TRANSPORT: str(subnet)},
+            options={"com.docker.network.bridge.name": bridge_name(team, segment.name),
+                     "com.docker.network.bridge.enable_ip_masquerade": "false"})
 
     def _free_transport_subnets(self, count: int) -> list[ipaddress.IPv4Network]:
         used = set()
@@ -174,7 +184,7 @@ class DockerBackend(RangeBackend):
             container.start()
             progress(Progress("host", host.name, done.next(), done.total, "started"))
 
-        self._parallel(create, rng.hosts)
+        self._parallel(create, sorted(rng.hosts, key=_boot_order))
 
     def _wait_healthy(self, team: str, rng: Range, progress: ProgressCallback, timeout: float) -> RangeStatus:
         deadline = time.monotonic() + timeout
@@ -232,6 +242,12 @@ class DockerBackend(RangeBackend):
             progress(Progress("remove", container.name, done.next(), done.total))
 
         self._parallel(remove_container, containers)
+        removed_networks = self._remove_networks(team)
+        rules = sealing.unseal_team(team)
+        return len(containers) + removed_networks + rules
+
+    def _remove_networks(self, team: str | None) -> int:
+        filters = {"label": [f"{LABEL_APP}={APP}"] + ([f"{LABEL_TEAM}={team}"] if team else [])}
         networks = self.client.networks.list(filters=filters)
 
         def remove_network(network: Network) -> None:
@@ -241,8 +257,7 @@ class DockerBackend(RangeBackend):
                 pass
 
         self._parallel(remove_network, networks)
-        rules = sealing.unseal_team(team)
-        return len(containers) + len(networks) + rules
+        return len(networks)
 
     def status(self, team: str | None = None, health: bool = True) -> list[RangeStatus]:
         """Every running range (or one team's), with service health when asked."""
@@ -359,6 +374,14 @@ class DockerBackend(RangeBackend):
             return []
         with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
             return list(pool.map(fn, items))
+
+
+# Daemons that take longest to start (a database, then Samba and mail) get their containers first.
+_SLOW_SERVICES = {"postgres": 0, "app": 1, "smb": 1, "smtp": 1, "imap": 1}
+
+
+def _boot_order(host) -> int:
+    return min((_SLOW_SERVICES.get(s.kind, 2) for s in host.services), default=2)
 
 
 class _Counter:
