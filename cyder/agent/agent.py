@@ -162,8 +162,17 @@ def start_services(plan):
     return failed
 
 
+READY_MARK = "CYDER-READY "
+FAILED_MARK = "CYDER-FAILED "
+
+
 def boot():
-    """Main process of a range container."""
+    """Main process of a range container.
+
+    After starting the services it runs their checks until all pass, then prints one line,
+    CYDER-READY or CYDER-FAILED with a JSON report, which the backend waits for in the
+    container's output (cheaper than polling with docker exec while a whole range boots).
+    """
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     os.makedirs(STATE_DIR, exist_ok=True)
     with open(PLAN_PATH, encoding="utf-8") as fh:
@@ -173,14 +182,43 @@ def boot():
         create_users(plan)
         place_files(plan)
         failed = start_services(plan)
-    except Exception as exc:  # noqa: BLE001 - the backend reads the reason from the state file
+    except Exception as exc:  # noqa: BLE001 - the backend reads the reason from the report
         failed = [f"boot: {exc}"]
     state = {"booted": True, "failed": failed}
     with open(f"{STATE_DIR}/state.json", "w", encoding="utf-8") as fh:
         json.dump(state, fh)
     log(f"boot done; failed: {failed}" if failed else "boot done")
+    checks = {}
+    deadline = time.monotonic() + float(plan.get("ready_timeout", 170))
+    while not failed and time.monotonic() < deadline:
+        checks = run_checks(plan)
+        if all(checks.values()):
+            break
+        time.sleep(0.1)
+    report = {**state, "checks": checks}
+    healthy = not failed and all(checks.values())
+    print((READY_MARK if healthy else FAILED_MARK) + json.dumps(report), flush=True)
     while True:
         signal.pause()
+
+
+def run_checks(plan):
+    """Run every service's check in parallel; return {service: passed}."""
+    results = {}
+
+    def check(service):
+        try:
+            proc = subprocess.run(["/bin/sh", "-c", service["check"]], capture_output=True, timeout=5)
+            results[service["name"]] = proc.returncode == 0
+        except subprocess.TimeoutExpired:
+            results[service["name"]] = False
+
+    threads = [threading.Thread(target=check, args=(s,)) for s in plan.get("services", []) if s.get("check")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def health():
@@ -192,19 +230,7 @@ def health():
         print(json.dumps({"booted": False, "failed": [], "checks": {}}))
         return
     with open(PLAN_PATH, encoding="utf-8") as fh:
-        plan = json.load(fh)
-    results = {}
-
-    def check(service):
-        proc = subprocess.run(["/bin/sh", "-c", service["check"]], capture_output=True, timeout=5)
-        results[service["name"]] = proc.returncode == 0
-
-    threads = [threading.Thread(target=check, args=(s,)) for s in plan.get("services", []) if s.get("check")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    state["checks"] = results
+        state["checks"] = run_checks(json.load(fh))
     print(json.dumps(state))
 
 

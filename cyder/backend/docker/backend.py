@@ -14,6 +14,7 @@ import hashlib
 import io
 import ipaddress
 import json
+import queue
 import tarfile
 import threading
 import time
@@ -41,6 +42,7 @@ LABEL_PLAN = "cyder.plan"
 TRANSPORT_PREFIX = 24
 BRIDGE_PREFIX = "cy-"
 AGENT = ["python3", "/opt/cyder/agent.py"]
+READY_MARK, FAILED_MARK = "CYDER-READY ", "CYDER-FAILED "  # lines the agent prints after boot
 T = TypeVar("T")
 _TRANSPORT_LOCK = threading.Lock()
 
@@ -98,7 +100,7 @@ class DockerBackend(RangeBackend):
         started = time.monotonic()
         try:
             networks = self._create_networks(rng, team, progress)
-            self._create_hosts(rng, team, networks, images.node, progress)
+            self._create_hosts(rng, team, networks, images.node, progress, timeout)
             status = self._wait_healthy(team, rng, progress, timeout)
         except BaseException:
             # An interrupted or failed bring-up leaves nothing behind.
@@ -160,13 +162,14 @@ class DockerBackend(RangeBackend):
         return free[:count]
 
     def _create_hosts(self, rng: Range, team: str, networks: dict[str, Network], image: str,
-                      progress: ProgressCallback) -> None:
+                      progress: ProgressCallback, timeout: float) -> None:
         plans = build_plans(rng)
         labels = self._labels(rng, team)
         done = _Counter(len(rng.hosts))
 
         def create(host) -> None:
             plan = plans[host.name].to_json()
+            plan["ready_timeout"] = timeout
             for iface in plan["interfaces"]:
                 iface["transport"] = networks[iface["segment"]].attrs["Labels"][LABEL_TRANSPORT]
             first = networks[host.attachments[0].segment]
@@ -187,26 +190,45 @@ class DockerBackend(RangeBackend):
         self._parallel(create, sorted(rng.hosts, key=_boot_order))
 
     def _wait_healthy(self, team: str, rng: Range, progress: ProgressCallback, timeout: float) -> RangeStatus:
+        """Wait for each host's agent to report its checks passing in the container's output."""
         deadline = time.monotonic() + timeout
-        waiting = {h.name for h in rng.hosts}
+        reports: queue.Queue[tuple[HostStatus, bool]] = queue.Queue()
+        for host in rng.hosts:
+            threading.Thread(target=self._follow_boot, args=(team, host.name, reports), daemon=True).start()
         healthy: dict[str, HostStatus] = {}
-        total = len(rng.hosts)
-        while waiting:
-            results = self._parallel(lambda name: self._host_health(team, name), sorted(waiting))
-            for host in results:
-                if host.failed:
-                    raise BackendError(f"host {host.name} of team {team} failed to start {', '.join(host.failed)}: "
-                                       f"see `docker logs {object_name(team, host.name)}`")
-                if host.healthy:
-                    waiting.discard(host.name)
-                    healthy[host.name] = host
-                    progress(Progress("health", host.name, total - len(waiting), total,
-                                      ", ".join(host.services) or "up"))
-            if waiting and time.monotonic() > deadline:
-                raise BackendError(f"team {team}: hosts not healthy after {timeout:.0f} s: {', '.join(sorted(waiting))}")
-            if waiting:
-                time.sleep(0.2)
+        while len(healthy) < len(rng.hosts):
+            try:
+                status, ok = reports.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                waiting = sorted({h.name for h in rng.hosts} - set(healthy))
+                raise BackendError(f"team {team}: hosts not healthy after {timeout:.0f} s: {', '.join(waiting)}") from None
+            if not ok:
+                reason = ", ".join(status.failed) or ", ".join(n for n, up in status.services.items() if not up)
+                raise BackendError(f"host {status.name} of team {team} failed to start ({reason}): "
+                                   f"see `docker logs {object_name(team, status.name)}`")
+            healthy[status.name] = status
+            progress(Progress("health", status.name, len(healthy), len(rng.hosts), ", ".join(status.services) or "up"))
         return self._status_for(team, health=False, known=healthy)
+
+    def _follow_boot(self, team: str, host: str, reports: queue.Queue) -> None:
+        """Read a container's output until its agent's ready (or failed) line; queue the result."""
+        try:
+            container = self._container(team, host)
+            pending = b""
+            for chunk in container.logs(stream=True, follow=True):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for raw in lines:
+                    line = raw.decode(errors="replace")
+                    for mark, ok in ((READY_MARK, True), (FAILED_MARK, False)):
+                        if line.startswith(mark):
+                            report = json.loads(line[len(mark):])
+                            reports.put((HostStatus(host, "running", self._addresses(container), report["checks"],
+                                                    report["failed"]), ok))
+                            return
+            reports.put((HostStatus(host, "exited", {}, failed=["the container stopped during boot"]), False))
+        except (docker.errors.DockerException, BackendError, ValueError, KeyError) as exc:
+            reports.put((HostStatus(host, "unknown", {}, failed=[f"boot report unreadable: {exc}"]), False))
 
     def _host_health(self, team: str, host: str) -> HostStatus:
         container = self._container(team, host)
