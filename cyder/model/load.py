@@ -174,18 +174,12 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
             add(("staff", s, "pc"), f"host {member.pc!r} is a {pc.role.value}, not a client PC")
         if staff_counts[member.user] > 1:
             add(("staff", s, "user"), f"staff user {member.user!r} is listed more than once")
-    if r.staff and not _mail_server(r):
+    if r.staff and not r.mail_server():
         add(("staff",), "staff need a mailbox: no host offers smtp for the organisation's domain")
 
     if r.logging:
         _check_service_ref(r, ("logging", "collector"), r.logging.collector, "syslog", add)
     return found
-
-
-def _mail_server(r: Range):
-    """The organisation's final mail server: it offers smtp and relays nowhere else."""
-    return next((h for h in r.hosts if (s := h.service("smtp")) and not s.relay_to
-                 and r.is_organisation_host(h)), None)
 
 
 def _check_service_ref(r: Range, path: PathKey, name: str | None, kind: str, add) -> None:

@@ -330,6 +330,11 @@ class Range(Strict):
         """Hosts attached to a segment."""
         return [h for h in self.hosts if h.address_on(segment) is not None]
 
+    def mail_server(self) -> Host | None:
+        """The organisation's final mail server: it offers smtp, relays nowhere else, holds the mailboxes."""
+        return next((h for h in self.hosts if (s := h.service("smtp")) and not s.relay_to
+                     and self.is_organisation_host(h)), None)
+
     def is_organisation_host(self, host: Host) -> bool:
         """Whether a host belongs to the organisation (not to the internet around it)."""
         return host.role not in (Role.attacker, Role.external)

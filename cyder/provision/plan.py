@@ -90,11 +90,6 @@ class RangeContext:
         """The organisation's web proxy."""
         return next((h for h in self.range.hosts if h.service("proxy") and self.range.is_organisation_host(h)), None)
 
-    def mail_server(self) -> Host | None:
-        """The organisation's final mail server (holds the staff mailboxes)."""
-        return next((h for h in self.range.hosts if (s := h.service("smtp")) and not s.relay_to
-                     and self.range.is_organisation_host(h)), None)
-
     def collector(self) -> Host | None:
         """The log collector, if the range has one."""
         return self.range.host(self.range.logging.collector) if self.range.logging else None

@@ -52,7 +52,7 @@ def plan_service(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
 
 def staff_readme(ctx: RangeContext, member: Staff) -> str:
     """A short note in a staff member's Documents folder, as a new PC would have."""
-    mail = ctx.mail_server()
+    mail = ctx.range.mail_server()
     return (f"{japanese(member.name)} ({english(member.name)})\n"
             f"所属 / Department: {japanese(member.department, '-')} / {english(member.department, '-')}\n"
             f"メール / Mail: {member.user}@{ctx.range.domain}"

@@ -18,6 +18,10 @@ def test_client_resolves_the_city_web_server_through_the_city_dns(backend, saida
     assert result.stdout.strip() == "10.20.1.80"
     page = run(backend, saida_team, "pc01", "curl -s -m 5 http://www.city.saida.lg.jp/")
     assert "さいだ市公式ホームページ" in page.stdout
+    logged = run(backend, saida_team, "logserver",
+                 "for i in $(seq 50); do grep -h 'client .*10.20.10.101.*query: www.city.saida.lg.jp IN A' "
+                 "/var/log/remote/dns/named.log && exit 0; sleep 0.2; done; exit 1")
+    assert logged.ok, "the DNS query log reaches the collector"
 
 
 def test_city_dns_forwards_to_the_internet_resolver(backend, saida_team):

@@ -394,8 +394,15 @@ class DockerBackend(RangeBackend):
         items = list(items)
         if not items:
             return []
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(items)))
+        try:
             return list(pool.map(fn, items))
+        except BaseException:
+            # On Ctrl-C or a failure, work not yet started is dropped rather than done and undone.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
 
 # Daemons that take longest to start (a database, then Samba and mail) get their containers first.
