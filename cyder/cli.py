@@ -45,13 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cyder", description="Cyber-defense exercise simulator.")
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check range files and report every problem with file:line:col")
+    p = sub.add_parser("validate", help="check range and scenario files; report every problem with file:line:col")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("schema", help="print a JSON Schema for editors (yaml-language-server)")
-    p.add_argument("kind", choices=["range"])
+    p.add_argument("kind", choices=["range", "scenario"])
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("plan", help="print a team's attack timeline and indicators (no Docker needed)")
+    p.add_argument("scenario", help="scenario file or shipped name")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("up", help="bring up a team's range and wait until every service answers")
     p.add_argument("range", nargs="?", default=DEFAULT_RANGE, help=f"range file or shipped name (default {DEFAULT_RANGE})")
@@ -82,13 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate each file; print every problem; exit 2 when any file has one."""
+    """Validate each file (a range, or a scenario when it has steps); exit 2 when any has a problem."""
     from .model import load_range
+    from .model.scenario_load import load_scenario
+    from .yamlsource import load_yaml
 
     problems = []
     for file in args.files:
         try:
-            load_range(file)
+            data, _ = load_yaml(file)
+            if isinstance(data, dict) and "steps" in data:
+                load_scenario(file)
+            else:
+                load_range(file)
             print(f"{file}: ok")
         except InputError as exc:
             problems += exc.problems
@@ -99,9 +112,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a file kind."""
-    from .schema import range_schema
+    from .schema import SCHEMAS
 
-    print(json.dumps(range_schema(), indent=2, ensure_ascii=False))
+    print(json.dumps(SCHEMAS[args.kind](), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the timeline of a team's variant of a scenario."""
+    from .backend.base import check_team
+    from .model.scenario import format_offset
+    from .model.scenario_load import load_scenario
+    from .paths import resolve_scenario
+    from .scenario.variant import make_variant, team_seed
+
+    scenario, rng = load_scenario(resolve_scenario(args.scenario))
+    seed = args.seed if args.seed is not None else team_seed(check_team(args.team), scenario)
+    variant = make_variant(scenario, rng, seed)
+    if args.json:
+        print(json.dumps({
+            "scenario": scenario.name, "range": rng.name, "team": args.team, "seed": seed,
+            "steps": [{"offset": p.offset, "step": p.step.id, "technique": p.step.technique,
+                       "fallback_for": p.fallback_for, "hosts": p.hosts, "indicators": p.indicators}
+                      for p in variant.steps],
+            "indicators": variant.all_indicators()}, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{scenario.name} on {rng.name}, team {args.team}, seed {seed}")
+    for planned in variant.steps:
+        when = format_offset(planned.offset)
+        note = f" (if {planned.fallback_for} is blocked)" if planned.fallback_for else ""
+        print(f"{when:>8}  {planned.step.id:<13} {planned.step.technique:<10} {', '.join(planned.hosts)}{note}")
+        for category, items in planned.indicators.items():
+            print(f"{'':>10}{category}: {', '.join(items)}")
     return 0
 
 

@@ -29,3 +29,16 @@ def resolve_range(name_or_path: str) -> Path:
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
     return ranges_dir() / f"{name_or_path}.yaml"
+
+
+def scenarios_dir() -> Path:
+    """Shipped attack scenarios."""
+    return project_root() / "scenarios"
+
+
+def resolve_scenario(name_or_path: str) -> Path:
+    """A scenario given by path, or by the name of a shipped scenario (`targeted-email`)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    return scenarios_dir() / f"{name_or_path}.yaml"

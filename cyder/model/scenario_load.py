@@ -1,0 +1,201 @@
+"""Read scenario files: YAML, pydantic types, then checks against the scenario's range.
+
+Unknown hosts, users, steps and variables are rejected, cycles between steps are rejected and
+unused variables are flagged, each at its file, line and column.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+import networkx as nx
+from pydantic import ValidationError
+
+from ..errors import InputError
+from ..paths import resolve_range
+from ..yamlsource import PathKey, SourceMap, load_yaml
+from .load import load_range, pydantic_problems
+from .range import Range
+from .scenario import VAR_PATTERN, Scenario, StaffVar, parse_offset
+
+# Action fields naming a host (or, for scan targets, a host, segment or address), and a staff user.
+HOST_FIELDS = ("source", "host", "target", "server")
+USER_FIELDS = {"phishing": "to", "user-execution": "user", "usb-infection": "user", "collect": "user"}
+STAFF_ATTRIBUTES = ("pc", "mail", "user")
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Range]:
+    """Load a scenario and the range it runs on; raise InputError listing every problem."""
+    data, smap = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError([smap.problem((), "a scenario file must be a mapping (name:, range:, steps: ...)")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(pydantic_problems(exc, data, smap)) from None
+    range_path = resolve_range(scenario.range)
+    if not range_path.is_absolute() and not range_path.exists():
+        range_path = Path(path).parent / scenario.range
+    try:
+        rng = load_range(range_path)
+    except InputError as exc:
+        if not range_path.exists():
+            raise InputError([smap.problem(("range",), f"no range {scenario.range!r} (looked for {range_path})")]) from None
+        raise exc
+    problems = [smap.problem(p, m) for p, m in check_scenario(scenario, rng, data)]
+    if problems:
+        raise InputError(problems)
+    return scenario, rng
+
+
+def variable_uses(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str, str | None]]:
+    """Every `${name}` or `${name.attr}` in the data: (path, name, attribute)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from variable_uses(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from variable_uses(value, (*path, i))
+    elif isinstance(data, str):
+        for match in VAR_PATTERN.finditer(data):
+            yield path, match.group(1), match.group(2)
+
+
+def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple[PathKey, str]]:
+    """Checks that span the scenario and its range. Returns (path, message)."""
+    found: list[tuple[PathKey, str]] = []
+    add = lambda path, message: found.append((tuple(path), message))  # noqa: E731
+    step_ids = {s.id for s in sc.steps}
+
+    for what, items in (("steps", sc.steps), ("injects", sc.injects)):
+        counts = Counter(item.id for item in items)
+        for i, item in enumerate(items):
+            if counts[item.id] > 1:
+                add((what, i, "id"), f"id {item.id!r} is used more than once")
+
+    _check_offset(("duration",), sc.duration, add)
+    graph = nx.DiGraph()
+    fallbacks = {s.on_blocked for s in sc.steps}
+    for i, step in enumerate(sc.steps):
+        where = ("steps", i)
+        graph.add_node(step.id)
+        if step.id in fallbacks and (step.at is not None or step.after is not None):
+            add((*where, "id"), "a fallback (another step's on_blocked) runs when that step is blocked: "
+                "give it no at: or after:")
+        elif step.id not in fallbacks and (step.at is None) == (step.after is None):
+            add((*where, "id"), "give a step exactly one of at: or after:")
+        if step.at is not None:
+            _check_offset((*where, "at"), step.at, add)
+        if step.after is not None:
+            _check_offset((*where, "after", "delay"), step.after.delay, add)
+            if step.after.step not in step_ids:
+                add((*where, "after", "step"), f"unknown step {step.after.step!r}")
+            else:
+                graph.add_edge(step.after.step, step.id, path=(*where, "after", "step"))
+        if isinstance(step.jitter, int) or "${" not in step.jitter:
+            _check_offset((*where, "jitter"), step.jitter, add)
+        if step.on_blocked != "stop":
+            if step.on_blocked not in step_ids:
+                add((*where, "on_blocked"), f"unknown step {step.on_blocked!r}")
+            else:
+                graph.add_edge(step.id, step.on_blocked, path=(*where, "on_blocked"))
+        _check_action_refs(sc, rng, step, where, add)
+        for k, pre in enumerate(step.requires):
+            _check_host_ref(sc, rng, pre.host, (*where, "requires", k, "host"), add, allow_address=False)
+    try:
+        cycle = nx.find_cycle(graph)
+        first = cycle[0]
+        path = graph.edges[first]["path"]
+        add(path, "steps form a cycle: " + " -> ".join([e[0] for e in cycle] + [cycle[0][0]]))
+    except nx.NetworkXNoCycle:
+        pass
+
+    for i, inject in enumerate(sc.injects):
+        where = ("injects", i)
+        if (inject.at is None) == (inject.trigger is None):
+            add((*where, "id"), "give an inject exactly one of at: or trigger:")
+        if inject.trigger is not None and inject.trigger not in step_ids:
+            add((*where, "trigger"), f"unknown step {inject.trigger!r}")
+        for name in ("at", "delay", "deadline"):
+            if getattr(inject, name) is not None:
+                _check_offset((*where, name), getattr(inject, name), add)
+
+    for k, infra in enumerate(sc.infrastructure):
+        where = ("infrastructure", k)
+        _check_host_ref(sc, rng, infra.host, (*where, "host"), add, allow_address=False)
+        if infra.dns_server:
+            _check_host_ref(sc, rng, infra.dns_server, (*where, "dns_server"), add, allow_address=False)
+
+    used = set()
+    for path, name, attribute in variable_uses({k: data.get(k) for k in ("steps", "injects", "infrastructure")}):
+        used.add(name)
+        var = sc.variables.get(name)
+        if var is None:
+            add(path, f"unknown variable ${{{name}}}")
+        elif attribute and not (isinstance(var, StaffVar) and attribute in STAFF_ATTRIBUTES):
+            add(path, f"${{{name}.{attribute}}}: only staff variables have .pc, .mail and .user")
+    for name, var in sc.variables.items():
+        where = ("variables", name)
+        if name not in used:
+            add(where, f"variable {name!r} is never used")
+        if var.kind == "address" and rng.segment(var.segment) is None:
+            add((*where, "segment"), f"unknown segment {var.segment!r} in range {rng.name}")
+        if var.kind == "staff":
+            staff = {s.user for s in rng.staff}
+            for j, user in enumerate(var.among):
+                if user not in staff:
+                    add((*where, "among", j), f"unknown staff user {user!r} in range {rng.name}")
+            if not staff:
+                add(where, f"range {rng.name} has no staff to choose from")
+        if var.kind == "integer" and var.min > var.max:
+            add((*where, "min"), "min is larger than max")
+    return found
+
+
+def _check_offset(path: PathKey, value: int | str, add) -> None:
+    try:
+        parse_offset(value)
+    except ValueError as exc:
+        add(path, str(exc))
+
+
+def _check_action_refs(sc: Scenario, rng: Range, step, where: PathKey, add) -> None:
+    action = step.action
+    for field in HOST_FIELDS:
+        value = getattr(action, field, None)
+        if isinstance(value, str):
+            _check_host_ref(sc, rng, value, (*where, "action", field), add, allow_address=False)
+    if action.kind == "scan":
+        for t, target in enumerate(action.targets):
+            if rng.segment(target) is None:
+                _check_host_ref(sc, rng, target, (*where, "action", "targets", t), add, allow_address=True)
+    if (field := USER_FIELDS.get(action.kind)) is not None:
+        value = getattr(action, field)
+        if "${" not in value and value not in {s.user for s in rng.staff}:
+            add((*where, "action", field), f"unknown staff user {value!r} in range {rng.name}")
+    if action.kind == "phishing" and "${" not in action.source:
+        host = rng.host(action.source)
+        if host is not None and host.service("smtp") is None:
+            add((*where, "action", "source"), f"host {action.source!r} offers no smtp service")
+
+
+def _check_host_ref(sc: Scenario, rng: Range, value: str, path: PathKey, add, allow_address: bool) -> None:
+    match = VAR_PATTERN.fullmatch(value)
+    if match:
+        var = sc.variables.get(match.group(1))
+        ok = var is None or (var.kind == "staff" and match.group(2) == "pc") or (allow_address and var.kind == "address")
+        if not ok:
+            add(path, f"{value} does not name a host (use a staff variable's .pc or a host name)")
+        return
+    if rng.host(value) is not None:
+        return
+    if allow_address:
+        try:
+            ipaddress.ip_address(value)
+            return
+        except ValueError:
+            pass
+    add(path, f"unknown host {value!r} in range {rng.name}")
