@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_plan)
 
+    p = sub.add_parser("attack", help="replay a scenario against a team's running range")
+    p.add_argument("scenario", help="scenario file or shipped name")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--speed", type=float, default=1.0, help="clock speed: 60 runs an hour in a minute (default 1)")
+    p.add_argument("--json", action="store_true", help="print each event as a JSON line")
+    p.set_defaults(func=cmd_attack)
+
     p = sub.add_parser("up", help="bring up a team's range and wait until every service answers")
     p.add_argument("range", nargs="?", default=DEFAULT_RANGE, help=f"range file or shipped name (default {DEFAULT_RANGE})")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
@@ -118,17 +126,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Print the timeline of a team's variant of a scenario."""
+def _variant(args: argparse.Namespace):
     from .backend.base import check_team
-    from .model.scenario import format_offset
     from .model.scenario_load import load_scenario
     from .paths import resolve_scenario
     from .scenario.variant import make_variant, team_seed
 
     scenario, rng = load_scenario(resolve_scenario(args.scenario))
     seed = args.seed if args.seed is not None else team_seed(check_team(args.team), scenario)
-    variant = make_variant(scenario, rng, seed)
+    return scenario, rng, seed, make_variant(scenario, rng, seed)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the timeline of a team's variant of a scenario."""
+    from .model.scenario import format_offset
+
+    scenario, rng, seed, variant = _variant(args)
     if args.json:
         print(json.dumps({
             "scenario": scenario.name, "range": rng.name, "team": args.team, "seed": seed,
@@ -164,6 +177,39 @@ class ProgressPrinter:
         detail = f" {event.message}" if event.message else ""
         print(f"{time.monotonic() - self.started:6.1f}s {event.stage:<8}{count} {event.subject}{detail}",
               file=self.stream, flush=True)
+
+
+def cmd_attack(args: argparse.Namespace) -> int:
+    """Replay a scenario against a team's range, printing each step's outcome as it happens."""
+    import asyncio
+
+    from .model.scenario import format_offset
+    from .scenario.engine import AttackRun
+
+    scenario, rng, seed, variant = _variant(args)
+    if args.speed <= 0:
+        raise CyderError("--speed must be positive")
+    backend = _backend()
+    statuses = backend.status(args.team, health=False)
+    if not statuses or statuses[0].range_name != rng.name:
+        raise CyderError(f"team {args.team} has no {rng.name} range up: run `cyder up {rng.name} --team {args.team}`")
+    print(f"{scenario.name} against team {args.team} ({rng.name}), seed {seed}, speed {args.speed:g}",
+          file=sys.stderr, flush=True)
+
+    def show(event) -> None:
+        if args.json:
+            print(json.dumps(event.to_json(), ensure_ascii=False), flush=True)
+            return
+        late = f"{event.lateness:+.0f}s" if event.outcome != "skipped" else ""
+        reason = f": {event.reason}" if event.reason else ""
+        print(f"{format_offset(event.actual):>8} {late:>6}  {event.step:<13} {event.technique:<10} "
+              f"{event.outcome.upper()}{reason}", flush=True)
+
+    events = asyncio.run(AttackRun(backend, args.team, variant, speed=args.speed, on_event=show).run())
+    executed = sum(e.outcome == "executed" for e in events)
+    print(f"{executed} executed, {sum(e.outcome == 'blocked' for e in events)} blocked, "
+          f"{sum(e.outcome == 'skipped' for e in events)} skipped", file=sys.stderr)
+    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:

