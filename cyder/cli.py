@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health checks")
     p.set_defaults(func=cmd_up)
 
+    p = sub.add_parser("pcap", help="export a team's packet captures (one pcap per segment)")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--out", default="pcap", help="folder to write them to (default ./pcap)")
+    p.set_defaults(func=cmd_pcap)
+
     p = sub.add_parser("down", help="remove a team's range (or every range) without a trace")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--team", help=f"team name (default {DEFAULT_TEAM})")
@@ -219,6 +224,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     rng = load_range(resolve_range(args.range))
     status = _backend().up(rng, args.team, progress=ProgressPrinter(), timeout=args.timeout)
     print_status([status])
+    return 0
+
+
+def cmd_pcap(args: argparse.Namespace) -> int:
+    """Export a team's captures; Wireshark and tshark open them."""
+    for path in _backend().export_captures(args.team, args.out):
+        print(path)
     return 0
 
 

@@ -234,8 +234,35 @@ def health():
     print(json.dumps(state))
 
 
+CAPTURE_DIR = "/var/lib/cyder/pcap"
+
+
+def capture():
+    """Main process of a team's capture container: record every segment into a pcap file.
+
+    The container takes no address on any segment (it only listens), and the backend puts each
+    segment's bridge in flooding mode so this port sees all of the segment's traffic.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with open(PLAN_PATH, encoding="utf-8") as fh:
+        plan = json.load(fh)
+    for _ in range(100):
+        devices = interfaces_by_transport(plan)
+        if len(devices) == len(plan["interfaces"]):
+            break
+        time.sleep(0.05)
+    os.makedirs(CAPTURE_DIR, exist_ok=True)
+    for segment, (dev, _, _) in devices.items():
+        run(f"ip addr flush dev {dev} && ip link set {dev} promisc on")
+        subprocess.Popen(["tcpdump", "-i", dev, "-n", "-U", "-s", "0", "-w", f"{CAPTURE_DIR}/{segment}.pcap"],
+                         stdout=subprocess.DEVNULL, stderr=open(LOG_PATH, "a", encoding="utf-8"))
+    print(READY_MARK + json.dumps({"booted": True, "failed": [], "checks": {}}), flush=True)
+    while True:
+        signal.pause()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "attach":
         attach(sys.argv[2])
     else:
-        {"boot": boot, "health": health}[sys.argv[1]]()
+        {"boot": boot, "health": health, "capture": capture}[sys.argv[1]]()

@@ -139,6 +139,10 @@ class RangeBackend(ABC):
     def check_service(self, team: str, host: str, service: str) -> bool:
         """Whether a host's service answers now."""
 
+    @abstractmethod
+    def export_captures(self, team: str, folder: str) -> list[str]:
+        """Write the team's packet captures (one pcap file per segment) into a folder."""
+
 
 class BackendError(CyderError):
     """A backend could not do what was asked; the message says how to fix it."""

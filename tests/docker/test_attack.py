@@ -121,3 +121,18 @@ def test_killing_the_implant_stops_the_chain(backend, saida_team, scenario):
     assert events["discovery"].outcome == "blocked"
     assert "not running" in events["discovery"].reason
     assert all(events[s].outcome == "skipped" for s in ("brute-force", "login", "collect", "exfil-http"))
+
+
+def test_the_packet_capture_holds_the_scan(backend, saida_team, full_run, tmp_path):
+    from scapy.all import IP, TCP, rdpcap
+
+    variant, events = full_run
+    pc_address = str(variant.range.host(variant.values["target"].pc).address_on("lgwan"))
+    files = backend.export_captures(saida_team, str(tmp_path))
+    assert sorted(p.rsplit("-", 1)[-1] for p in files) == ["dmz.pcap", "internet.pcap", "lgwan.pcap",
+                                                           "mgmt.pcap", "mynumber.pcap"]
+    packets = rdpcap(str(tmp_path / f"{saida_team}-lgwan.pcap"))
+    syns = {(p[IP].dst, p[TCP].dport) for p in packets
+            if p.haslayer(TCP) and p[IP].src == pc_address and p[TCP].sport == 40000 and p[TCP].flags == "S"}
+    assert {("10.20.10.30", 445), ("10.20.10.30", 22), ("10.20.10.25", 25)} <= syns
+    assert events["discovery"].details["probes"] == 12

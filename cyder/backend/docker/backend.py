@@ -39,6 +39,9 @@ APP = "cyder"
 LABEL_APP, LABEL_TEAM, LABEL_RANGE, LABEL_HASH = "app", "cyder.team", "cyder.range", "cyder.range-hash"
 LABEL_HOST, LABEL_SEGMENT, LABEL_TRANSPORT = "cyder.host", "cyder.segment", "cyder.transport"
 LABEL_PLAN = "cyder.plan"
+LABEL_CAPTURE = "cyder.capture"
+CAPTURE_HOST = "capture"
+CAPTURE_DIR = "/var/lib/cyder/pcap"
 TRANSPORT_PREFIX = 24
 BRIDGE_PREFIX = "cy-"
 AGENT = ["python3", "/opt/cyder/agent.py"]
@@ -100,6 +103,7 @@ class DockerBackend(RangeBackend):
         started = time.monotonic()
         try:
             networks = self._create_networks(rng, team, progress)
+            self._create_capture(rng, team, networks, images.node)
             self._create_hosts(rng, team, networks, images.node, progress, timeout)
             status = self._wait_healthy(team, rng, progress, timeout)
         except BaseException:
@@ -188,6 +192,45 @@ class DockerBackend(RangeBackend):
             progress(Progress("host", host.name, done.next(), done.total, "started"))
 
         self._parallel(create, sorted(rng.hosts, key=_boot_order))
+
+    def _create_capture(self, rng: Range, team: str, networks: dict[str, Network], image: str) -> None:
+        """Start the team's capture container: on every segment, with no address, running tcpdump."""
+        for segment in rng.segments:
+            sealing.flood_bridge(bridge_name(team, segment.name))
+        plan = {"interfaces": [{"segment": name, "transport": network.attrs["Labels"][LABEL_TRANSPORT]}
+                               for name, network in networks.items()]}
+        names = list(networks)
+        container = self.client.containers.create(
+            image, name=object_name(team, CAPTURE_HOST), hostname=CAPTURE_HOST, init=True,
+            command=[*AGENT, "capture"], network=networks[names[0]].name, cap_add=["NET_ADMIN"],
+            labels={**self._labels(rng, team), LABEL_CAPTURE: "1"}, detach=True,
+            sysctls={"net.ipv6.conf.all.disable_ipv6": "1"})
+        container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
+        for name in names[1:]:
+            networks[name].connect(container)
+        container.start()
+
+    def export_captures(self, team: str, folder: str) -> list[str]:
+        """Copy the team's per-segment pcap files into a folder; return their paths."""
+        import os
+
+        check_team(team)
+        container = self._container(team, CAPTURE_HOST)
+        os.makedirs(folder, exist_ok=True)
+        written = []
+        for network in self.client.networks.list(filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]}):
+            segment = network.attrs["Labels"][LABEL_SEGMENT]
+            try:
+                stream, _ = container.get_archive(f"{CAPTURE_DIR}/{segment}.pcap")
+            except docker.errors.NotFound:
+                continue
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+                member = tar.next()
+                path = os.path.join(folder, f"{team}-{segment}.pcap")
+                with open(path, "wb") as out:
+                    out.write(tar.extractfile(member).read())
+            written.append(path)
+        return sorted(written)
 
     def _wait_healthy(self, team: str, rng: Range, progress: ProgressCallback, timeout: float) -> RangeStatus:
         """Wait for each host's agent to report its checks passing in the container's output."""
@@ -284,7 +327,8 @@ class DockerBackend(RangeBackend):
     def status(self, team: str | None = None, health: bool = True) -> list[RangeStatus]:
         """Every running range (or one team's), with service health when asked."""
         filters = {"label": [f"{LABEL_APP}={APP}"] + ([f"{LABEL_TEAM}={team}"] if team else [])}
-        teams = sorted({c.labels[LABEL_TEAM] for c in self.client.containers.list(all=True, filters=filters)})
+        teams = sorted({c.labels[LABEL_TEAM] for c in self.client.containers.list(all=True, filters=filters)
+                        if LABEL_CAPTURE not in c.labels})
         return [self._status_for(t, health) for t in teams]
 
     def _status_for(self, team: str, health: bool, known: dict[str, HostStatus] | None = None) -> RangeStatus:
@@ -372,7 +416,9 @@ class DockerBackend(RangeBackend):
         return {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
 
     def _containers(self, team: str) -> list[Container]:
-        return self.client.containers.list(all=True, filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]})
+        """The team's range hosts (not its capture container)."""
+        found = self.client.containers.list(all=True, filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]})
+        return [c for c in found if LABEL_CAPTURE not in c.labels]
 
     def _container(self, team: str, host: str) -> Container:
         try:

@@ -57,3 +57,18 @@ def unseal_team(team: str | None) -> int:
         if _iptables("-D", chain, *shlex.split(spec), check=False).returncode == 0:
             removed += 1
     return removed
+
+
+def flood_bridge(bridge: str) -> None:
+    """Make a range bridge forward every frame to every port (as a hub), so the team's capture
+    container records the whole segment, not just what is addressed to it; and take the machine's
+    IPv6 link-local address off it, so the machine sends nothing onto the segment."""
+    proc = subprocess.run(["ip", "link", "set", "dev", bridge, "type", "bridge", "ageing_time", "0"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BackendError(f"cannot set {bridge} to flood for packet capture: {proc.stderr.strip()}")
+    try:
+        with open(f"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6", "w", encoding="ascii") as fh:
+            fh.write("1\n")
+    except OSError:
+        pass  # no IPv6 on this machine: nothing to silence
