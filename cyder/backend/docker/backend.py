@@ -103,8 +103,10 @@ class DockerBackend(RangeBackend):
         started = time.monotonic()
         try:
             networks = self._create_networks(rng, team, progress)
-            self._create_capture(rng, team, networks, images.node)
-            self._create_hosts(rng, team, networks, images.node, progress, timeout)
+            with ThreadPoolExecutor(max_workers=1) as side:
+                capture = side.submit(self._create_capture, rng, team, networks, images.node)
+                self._create_hosts(rng, team, networks, images.node, progress, timeout)
+                capture.result()
             status = self._wait_healthy(team, rng, progress, timeout)
         except BaseException:
             # An interrupted or failed bring-up leaves nothing behind.
