@@ -209,6 +209,8 @@ def indicators(step: Step, variant: Variant) -> dict[str, list[str]]:
         add("addresses", _address_of(a.source, variant))
         add("subjects", a.subject)
     elif a.kind in ("user-execution", "usb-infection"):
+        if a.kind == "usb-infection":
+            add("files", f"/media/{a.user}/{a.volume}/{a.implant}")
         add("files", f"/home/{a.user}/.cache/{a.implant}")
         add("hashes", variant.implant_sha256)
         add("accounts", a.user)
