@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
     p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
     p.add_argument("--speed", type=float, default=1.0, help="clock speed: 60 runs an hour in a minute (default 1)")
+    p.add_argument("--until", help="stop before steps planned after this time (H:MM[:SS] or seconds)")
     p.add_argument("--json", action="store_true", help="print each event as a JSON line")
     p.set_defaults(func=cmd_attack)
 
@@ -188,12 +189,16 @@ def cmd_attack(args: argparse.Namespace) -> int:
     """Replay a scenario against a team's range, printing each step's outcome as it happens."""
     import asyncio
 
-    from .model.scenario import format_offset
+    from .model.scenario import format_offset, parse_offset
     from .scenario.engine import AttackRun
 
     scenario, rng, seed, variant = _variant(args)
     if args.speed <= 0:
         raise CyderError("--speed must be positive")
+    try:
+        until = parse_offset(args.until) if args.until else None
+    except ValueError as exc:
+        raise CyderError(f"--until: {exc}") from None
     backend = _backend()
     statuses = backend.status(args.team, health=False)
     if not statuses or statuses[0].range_name != rng.name:
@@ -210,7 +215,7 @@ def cmd_attack(args: argparse.Namespace) -> int:
         print(f"{format_offset(event.actual):>8} {late:>6}  {event.step:<13} {event.technique:<10} "
               f"{event.outcome.upper()}{reason}", flush=True)
 
-    events = asyncio.run(AttackRun(backend, args.team, variant, speed=args.speed, on_event=show).run())
+    events = asyncio.run(AttackRun(backend, args.team, variant, speed=args.speed, on_event=show, until=until).run())
     executed = sum(e.outcome == "executed" for e in events)
     print(f"{executed} executed, {sum(e.outcome == 'blocked' for e in events)} blocked, "
           f"{sum(e.outcome == 'skipped' for e in events)} skipped", file=sys.stderr)

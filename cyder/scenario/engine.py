@@ -56,10 +56,11 @@ class AttackRun:
     """One replay of a variant against a team's range."""
 
     def __init__(self, backend: RangeBackend, team: str, variant: Variant, speed: float = 1.0,
-                 on_event: Callable[[StepEvent], None] = lambda _: None):
+                 on_event: Callable[[StepEvent], None] = lambda _: None, until: float | None = None):
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.backend, self.team, self.variant, self.speed = backend, team, variant, speed
+        self.until = until
         self.on_event = on_event
         self.events: list[StepEvent] = []
         self.ctx = StepContext(backend, team, variant, speed)
@@ -128,6 +129,10 @@ class AttackRun:
                 self._record(planned, "skipped", f"{step.after.step} did not complete", self.scenario_time())
                 self._done[step.id].set_result(False)
                 return
+        if self.until is not None and planned.offset > self.until:
+            self._record(planned, "skipped", "planned after the end of this run (--until)", self.scenario_time())
+            self._done[step.id].set_result(False)
+            return
         await self._sleep_until(planned.offset)
         self._done[step.id].set_result(await self._attempt(planned))
 
