@@ -318,10 +318,26 @@ class DockerBackend(RangeBackend):
         networks = self.client.networks.list(filters=filters)
 
         def remove_network(network: Network) -> None:
-            try:
-                network.remove()
-            except docker.errors.NotFound:
-                pass
+            # Docker 20.10 sometimes still lists an endpoint of a container it has just removed;
+            # disconnecting it by force and trying again clears it.
+            for _ in range(40):
+                try:
+                    network.remove()
+                    return
+                except docker.errors.NotFound:
+                    return
+                except docker.errors.APIError as exc:
+                    if "active endpoints" not in str(exc):
+                        raise
+                try:
+                    network.reload()
+                    for endpoint in network.attrs.get("Containers") or {}:
+                        network.disconnect(endpoint, force=True)
+                except docker.errors.DockerException:
+                    pass
+                time.sleep(0.25)
+            raise BackendError(f"network {network.name} still has endpoints: remove it with "
+                               f"`docker network rm {network.name}` once its containers are gone")
 
         self._parallel(remove_network, networks)
         return len(networks)
