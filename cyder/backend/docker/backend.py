@@ -10,10 +10,13 @@ tear-down is by label, safe to repeat, and also cleans up after an interrupted b
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import ipaddress
 import json
+import os
 import queue
 import tarfile
 import threading
@@ -48,6 +51,31 @@ AGENT = ["python3", "/opt/cyder/agent.py"]
 READY_MARK, FAILED_MARK = "CYDER-READY ", "CYDER-FAILED "  # lines the agent prints after boot
 T = TypeVar("T")
 _TRANSPORT_LOCK = threading.Lock()
+_LOCKS_GUARD = threading.Lock()
+_NETWORK_LOCKS: dict[str, threading.Lock] = {}
+LOCK_DIR = "/run/cyder-locks"
+
+
+@contextlib.contextmanager
+def endpoint_lock(networks: Iterable[str]):
+    """Hold while a container joins or leaves these networks (start, remove, connect, disconnect).
+
+    Docker 20.10 keeps a per-network endpoint count that concurrent joins and leaves on the same
+    network can corrupt, after which the network can never be removed ("has active endpoints")
+    until the engine restarts. Operations on the same network therefore take turns, across
+    threads and across cyder processes; containers on other networks go ahead in parallel.
+    """
+    names = sorted(set(networks))  # one global order, so two holders never wait on each other
+    with _LOCKS_GUARD:
+        locks = [_NETWORK_LOCKS.setdefault(name, threading.Lock()) for name in names]
+    os.makedirs(LOCK_DIR, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        for name, lock in zip(names, locks):
+            stack.enter_context(lock)
+            handle = stack.enter_context(open(f"{LOCK_DIR}/{name}.lock", "a"))
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+        yield
 
 
 def range_hash(rng: Range) -> str:
@@ -190,7 +218,8 @@ class DockerBackend(RangeBackend):
             container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
             for att in host.attachments[1:]:
                 networks[att.segment].connect(container)
-            container.start()
+            with endpoint_lock(networks[a.segment].name for a in host.attachments):
+                container.start()
             progress(Progress("host", host.name, done.next(), done.total, "started"))
 
         self._parallel(create, sorted(rng.hosts, key=_boot_order))
@@ -210,7 +239,8 @@ class DockerBackend(RangeBackend):
         container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
         for name in names[1:]:
             networks[name].connect(container)
-        container.start()
+        with endpoint_lock(network.name for network in networks.values()):
+            container.start()
 
     def export_captures(self, team: str, folder: str) -> list[str]:
         """Copy the team's per-segment pcap files into a folder; return their paths."""
@@ -303,7 +333,8 @@ class DockerBackend(RangeBackend):
 
         def remove_container(container: Container) -> None:
             try:
-                container.remove(force=True)
+                with endpoint_lock(container.attrs["NetworkSettings"]["Networks"]):
+                    container.remove(force=True)
             except docker.errors.NotFound:
                 pass
             progress(Progress("remove", container.name, done.next(), done.total))
@@ -332,7 +363,8 @@ class DockerBackend(RangeBackend):
                 try:
                     network.reload()
                     for endpoint in network.attrs.get("Containers") or {}:
-                        network.disconnect(endpoint, force=True)
+                        with endpoint_lock([network.name]):
+                            network.disconnect(endpoint, force=True)
                 except docker.errors.DockerException:
                     pass
                 time.sleep(0.25)
@@ -407,7 +439,8 @@ class DockerBackend(RangeBackend):
         container = self._container(team, host)
         network = self._network(team, segment)
         try:
-            network.connect(container)
+            with endpoint_lock([network.name]):
+                network.connect(container)
         except docker.errors.APIError as exc:
             raise BackendError(f"cannot connect {host} to {segment}: {exc.explanation or exc}") from None
         result = self._exec(container, [*AGENT, "attach", segment])
@@ -417,7 +450,9 @@ class DockerBackend(RangeBackend):
     def disconnect(self, team: str, host: str, segment: str) -> None:
         """Detach a host from a segment."""
         try:
-            self._network(team, segment).disconnect(self._container(team, host))
+            network = self._network(team, segment)
+            with endpoint_lock([network.name]):
+                network.disconnect(self._container(team, host))
         except docker.errors.APIError as exc:
             raise BackendError(f"cannot disconnect {host} from {segment}: {exc.explanation or exc}") from None
 
