@@ -140,3 +140,12 @@ def test_missing_image_and_unknown_host_errors_name_the_fix(backend, office, mon
         backend.up(office, "timg")
     with pytest.raises(BackendError, match="cyder status"):
         backend.exec("nosuchteam", "pc1", "true")
+
+
+def test_leftovers_of_a_crashed_bring_up_are_reported_and_removed_by_down(backend, office):
+    backend.client.networks.create("cyder-tleft-lan", driver="bridge", internal=True,
+                                   labels={LABEL_APP: "cyder", LABEL_TEAM: "tleft"})
+    with pytest.raises(BackendError, match="cyder down --team tleft"):
+        backend.up(office, "tleft")
+    assert backend.down("tleft") == 1
+    assert not backend.client.networks.list(filters={"label": f"{LABEL_TEAM}=tleft"})

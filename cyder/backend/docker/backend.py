@@ -127,6 +127,8 @@ class DockerBackend(RangeBackend):
                 raise BackendError(f"team {team} already has a range up ({existing[0].labels.get(LABEL_RANGE)}): "
                                    f"run `cyder down --team {team}` first")
             return self._wait_healthy(team, rng, progress, timeout)
+        if self.client.networks.list(filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]}):
+            raise BackendError(f"team {team} has leftovers of an interrupted bring-up: run `cyder down --team {team}`")
         self._check_machine_overlap(rng)
         started = time.monotonic()
         try:
@@ -136,10 +138,12 @@ class DockerBackend(RangeBackend):
                 self._create_hosts(rng, team, networks, images.node, progress, timeout)
                 capture.result()
             status = self._wait_healthy(team, rng, progress, timeout)
-        except BaseException:
+        except BaseException as exc:
             # An interrupted or failed bring-up leaves nothing behind.
             progress(Progress("cleanup", team, message="bring-up did not finish; removing what was created"))
             self.down(team)
+            if isinstance(exc, docker.errors.APIError):
+                raise BackendError(f"Docker refused to bring up team {team}: {exc.explanation or exc}") from None
             raise
         progress(Progress("ready", team, message=f"{rng.name} ready in {time.monotonic() - started:.1f} s"))
         return status
