@@ -89,4 +89,5 @@ def test_events_carry_the_ground_truth_and_times():
     phish = events[0]
     assert phish.technique == "T1566.001" and phish.hosts == ["attacker-mail"]
     assert variant.implant_sha256 in phish.indicators["hashes"]
-    assert abs(phish.actual - phish.planned) < 60  # scenario seconds, at an enormous speed
+    real_lateness = (phish.actual - phish.planned) / 100000  # the replay's speed
+    assert -0.01 < real_lateness < 0.5
