@@ -75,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health checks")
     p.set_defaults(func=cmd_up)
 
+    p = sub.add_parser("logs", help="search a team's evidence (every log line of its range), in time order")
+    p.add_argument("query", nargs="*", help="host:H source:S kind:K field=value and words of the line")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--since", help="only events from this long ago (e.g. 10m, 2h) or later")
+    p.add_argument("--limit", type=int, help="at most this many events")
+    p.add_argument("--follow", action="store_true", help="keep printing new matching events")
+    p.add_argument("--json", action="store_true", help="one JSON object per event")
+    p.add_argument("--store", help="evidence database (default $CYDER_DATA/cyder.sqlite)")
+    p.set_defaults(func=cmd_logs)
+
     p = sub.add_parser("pcap", help="export a team's packet captures (one pcap per segment)")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
     p.add_argument("--out", default="pcap", help="folder to write them to (default ./pcap)")
@@ -229,6 +239,52 @@ def cmd_up(args: argparse.Namespace) -> int:
     rng = load_range(resolve_range(args.range))
     status = _backend().up(rng, args.team, progress=ProgressPrinter(), timeout=args.timeout)
     print_status([status])
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    """Bring the team's evidence up to date from its collector, then print what matches."""
+    import asyncio
+    import re
+
+    from .evidence.collect import stream, sync
+    from .model import load_range
+    from .paths import resolve_range
+    from .store.evidence import EvidenceStore, Query
+
+    since = None
+    if args.since:
+        match = re.fullmatch(r"(\d+)([smhd])", args.since)
+        if not match:
+            raise CyderError("--since takes a number and a unit: 30s, 10m, 2h, 1d")
+        since = time.time() - int(match[1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
+    backend = _backend()
+    statuses = backend.status(args.team, health=False)
+    if not statuses:
+        raise CyderError(f"team {args.team} has no range up: `cyder status` lists them")
+    rng = load_range(resolve_range(statuses[0].range_name))
+    if rng.logging is None:
+        raise CyderError(f"range {rng.name} has no log collector (logging: collector:)")
+    store = EvidenceStore(args.store)
+    sync(backend, store, args.team, rng.logging.collector)
+    query = Query.parse(args.team, args.query, since=since, limit=args.limit)
+
+    def show(stored) -> None:
+        e = stored.evidence
+        if args.json:
+            print(json.dumps({"id": stored.id, "time": e.time, "host": e.host, "source": e.source, "kind": e.kind,
+                              "fields": e.fields, "raw": e.raw}, ensure_ascii=False), flush=True)
+        else:
+            print(e.raw, flush=True)
+
+    for stored in store.search(query):
+        show(stored)
+    if args.follow:
+        async def follow() -> None:
+            async for stored in stream(backend, store, Query.parse(args.team, args.query), rng.logging.collector):
+                show(stored)
+
+        asyncio.run(follow())
     return 0
 
 

@@ -38,6 +38,7 @@ class FakeBackend(RangeBackend):
     def down(self, *a, **k): raise NotImplementedError
     def status(self, *a, **k): raise NotImplementedError
     def read_file(self, *a, **k): raise NotImplementedError
+    def read_file_from(self, *a, **k): raise NotImplementedError
     def connect(self, *a, **k): raise NotImplementedError
     def disconnect(self, *a, **k): raise NotImplementedError
     def check_service(self, *a, **k): raise NotImplementedError

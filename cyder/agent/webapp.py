@@ -23,7 +23,9 @@ def read_env(path):
 
 CONFIG = read_env(sys.argv[1])
 LOG = logging.getLogger("webapp")
-LOG.addHandler(logging.handlers.SysLogHandler(address="/dev/log", facility="local7"))
+HANDLER = logging.handlers.SysLogHandler(address="/dev/log", facility="local7")
+HANDLER.ident = "webapp: "
+LOG.addHandler(HANDLER)
 LOG.setLevel(logging.INFO)
 
 

@@ -124,6 +124,10 @@ class RangeBackend(ABC):
         """Read a file from a host."""
 
     @abstractmethod
+    def read_file_from(self, team: str, host: str, path: str, offset: int, limit: int) -> tuple[int, bytes]:
+        """The file's current size and up to `limit` bytes from `offset` (for following a growing log)."""
+
+    @abstractmethod
     def write_file(self, team: str, host: str, path: str, data: bytes, mode: int = 0o644) -> None:
         """Write a file on a host."""
 

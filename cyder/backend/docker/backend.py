@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import queue
+import shlex
 import tarfile
 import threading
 import time
@@ -430,6 +431,17 @@ class DockerBackend(RangeBackend):
             if member is None or not member.isfile():
                 raise BackendError(f"{host}: {path} is not a regular file")
             return tar.extractfile(member).read()
+
+    def read_file_from(self, team: str, host: str, path: str, offset: int, limit: int) -> tuple[int, bytes]:
+        """The file's size and up to `limit` bytes from `offset`, read with tail inside the host."""
+        container = self._container(team, host)
+        size = self._exec(container, ["stat", "-c", "%s", path], timeout=10)
+        if not size.ok:
+            return 0, b""
+        quoted = shlex.quote(path)
+        result = container.exec_run(["/bin/sh", "-c", f"tail -c +{int(offset) + 1} {quoted} | head -c {int(limit)}"],
+                                    demux=True)
+        return int(size.stdout.strip()), (result.output[0] or b"") if result.output else b""
 
     def write_file(self, team: str, host: str, path: str, data: bytes, mode: int = 0o644) -> None:
         """Write a file into a host, creating its folder."""

@@ -1,0 +1,1 @@
+"""The store: everything an exercise produces, persisted in SQLite so nothing is lost."""

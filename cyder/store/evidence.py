@@ -1,0 +1,189 @@
+"""The evidence store: every team's normalised log events in SQLite, and where ingestion stopped.
+
+Events and the read position of each source file are written in one transaction, so a crash or a
+restart never loses or doubles a line: ingestion resumes from the stored position. Searches filter
+by team, host, source, kind, time range, field values and words of the raw line (SQLite FTS5),
+and return events in time order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..evidence.parse import Evidence
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    team TEXT NOT NULL,
+    time REAL NOT NULL,
+    host TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_team_time ON events (team, time);
+CREATE INDEX IF NOT EXISTS events_team_kind_time ON events (team, kind, time);
+CREATE INDEX IF NOT EXISTS events_team_host_time ON events (team, host, time);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_text USING fts5 (raw, content='events', content_rowid='id',
+                                                           tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events BEGIN
+    INSERT INTO events_text (rowid, raw) VALUES (new.id, new.raw);
+END;
+CREATE TABLE IF NOT EXISTS cursors (
+    team TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (team, host, path)
+);
+"""
+
+
+def default_path() -> Path:
+    """Where the store lives: $CYDER_DATA/cyder.sqlite, or ~/.local/share/cyder/cyder.sqlite."""
+    base = Path(os.environ.get("CYDER_DATA") or Path.home() / ".local" / "share" / "cyder")
+    return base / "cyder.sqlite"
+
+
+@dataclass
+class Query:
+    """What to look for; every given criterion must hold."""
+
+    team: str
+    hosts: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    since: float | None = None
+    until: float | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    text: list[str] = field(default_factory=list)
+    limit: int | None = None
+    after_id: int = 0
+
+    @classmethod
+    def parse(cls, team: str, words: Iterable[str], **options) -> "Query":
+        """From command-line words: `host:pc01 kind:dns-query domain=x.example beacon`."""
+        query = cls(team=team, **options)
+        for word in words:
+            key, sep, value = word.partition(":")
+            if sep and key in ("host", "source", "kind") and value:
+                getattr(query, key + "s").append(value)
+                continue
+            key, sep, value = word.partition("=")
+            if sep and key and value and key.replace("_", "").isalnum():
+                query.fields[key] = value
+                continue
+            query.text.append(word)
+        return query
+
+
+@dataclass
+class StoredEvent:
+    """An event as stored, with its id (increasing in order of arrival)."""
+
+    id: int
+    team: str
+    evidence: Evidence
+
+
+class EvidenceStore:
+    """Evidence of every team in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def position(self, team: str, host: str, path: str) -> int:
+        """Where ingestion of a host's file stopped (bytes already stored)."""
+        with self._lock:
+            row = self._db.execute("SELECT position FROM cursors WHERE team=? AND host=? AND path=?",
+                                   (team, host, path)).fetchone()
+        return row[0] if row else 0
+
+    def add(self, team: str, events: Iterable[Evidence], host: str | None = None, path: str | None = None,
+            position: int | None = None) -> int:
+        """Store events and, in the same transaction, the new read position of their file."""
+        rows = [(team, e.time, e.host, e.source, e.kind, json.dumps(e.fields, ensure_ascii=False), e.raw)
+                for e in events]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT INTO events (team, time, host, source, kind, fields, raw) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                if path is not None:
+                    self._db.execute("INSERT INTO cursors (team, host, path, position) VALUES (?, ?, ?, ?) "
+                                     "ON CONFLICT (team, host, path) DO UPDATE SET position=excluded.position",
+                                     (team, host, path, position))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return len(rows)
+
+    def search(self, query: Query) -> Iterator[StoredEvent]:
+        """Events matching the query, in time order (then order of arrival)."""
+        where, params = ["e.team = ?"], [query.team]
+        for column, values in (("host", query.hosts), ("source", query.sources), ("kind", query.kinds)):
+            if values:
+                where.append(f"e.{column} IN ({','.join('?' * len(values))})")
+                params += values
+        if query.since is not None:
+            where.append("e.time >= ?")
+            params.append(query.since)
+        if query.until is not None:
+            where.append("e.time <= ?")
+            params.append(query.until)
+        if query.after_id:
+            where.append("e.id > ?")
+            params.append(query.after_id)
+        for name, value in query.fields.items():
+            where.append("CAST(json_extract(e.fields, ?) AS TEXT) = ?")
+            params += [f"$.{name}", value]
+        source = "events e"
+        words = [w for w in query.text if w]
+        if words:
+            short = [w for w in words if len(w) < 3]  # the trigram index needs three characters
+            long = [w for w in words if len(w) >= 3]
+            if long:
+                source = "events_text t JOIN events e ON e.id = t.rowid"
+                where.append("events_text MATCH ?")
+                params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long))
+            for word in short:
+                where.append("instr(e.raw, ?) > 0")
+                params.append(word)
+        sql = (f"SELECT e.id, e.team, e.time, e.host, e.source, e.kind, e.fields, e.raw FROM {source} "
+               f"WHERE {' AND '.join(where)} ORDER BY e.time, e.id")
+        if query.limit:
+            sql += f" LIMIT {int(query.limit)}"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        for row in rows:
+            yield StoredEvent(row[0], row[1], Evidence(row[2], row[3], row[4], row[5], json.loads(row[6]), row[7]))
+
+    def count(self, team: str) -> int:
+        """How many events a team has."""
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM events WHERE team=?", (team,)).fetchone()[0]
+
+    def last_id(self) -> int:
+        """The id of the newest event (0 when there is none)."""
+        with self._lock:
+            return self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
