@@ -136,3 +136,26 @@ def test_the_packet_capture_holds_the_scan(backend, saida_team, full_run, tmp_pa
             if p.haslayer(TCP) and p[IP].src == pc_address and p[TCP].sport == 40000 and p[TCP].flags == "S"}
     assert {("10.20.10.30", 445), ("10.20.10.30", 22), ("10.20.10.25", 25)} <= syns
     assert events["discovery"].details["probes"] == 12
+
+
+def test_the_attack_traces_reach_the_evidence_store_with_their_fields(backend, saida_team, full_run, tmp_path):
+    from cyder.evidence.collect import sync
+    from cyder.store.evidence import EvidenceStore, Query
+
+    variant, _ = full_run
+    domain = variant.values["c2_domain"]
+    pc_address = str(variant.range.host(variant.values["target"].pc).address_on("lgwan"))
+    store = EvidenceStore(tmp_path / "evidence.sqlite")
+    sync(backend, store, saida_team, "logserver")
+
+    def find(*words):
+        return [s.evidence for s in store.search(Query.parse(saida_team, words))]
+
+    beacons = find("kind:proxy-access", f"domain={domain}", f"client={pc_address}")
+    assert len(beacons) >= 5 and any(e.fields["method"] == "POST" for e in beacons)
+    assert find("kind:dns-query", f"query={domain}")
+    assert len(find("kind:auth", "result=failure", "user=fsadmin", f"client={pc_address}")) >= 4
+    assert find("kind:auth", "result=success", "user=fsadmin")
+    assert find("kind:mail", f"to={variant.values['target'].user}@city.saida.lg.jp", "status=sent")
+    assert find("kind:file-access", "share=共有")
+    store.close()

@@ -1,0 +1,73 @@
+"""Evidence on real containers: lines travel from a host to the collector to the store, none lost
+when the collector restarts, and the async stream delivers new lines as they come."""
+
+import asyncio
+
+import pytest
+
+from cyder.evidence.collect import stream, sync
+from cyder.store.evidence import EvidenceStore, Query
+
+TEAM = "tevid"
+
+
+@pytest.fixture(scope="module")
+def office_team(backend, office):
+    backend.down(TEAM)
+    backend.up(office, TEAM, timeout=120)
+    yield TEAM
+    backend.down(TEAM)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = EvidenceStore(tmp_path / "evidence.sqlite")
+    yield store
+    store.close()
+
+
+def test_a_collector_restart_loses_no_line(backend, office_team, store):
+    backend.exec(office_team, "pc1", "nohup sh -c 'for i in $(seq 1 300); do logger -t restarttest line-$i; "
+                                     "sleep 0.01; done' >/dev/null 2>&1 &")
+    backend.exec(office_team, "dns", "sleep 0.5; pkill -x rsyslogd; sleep 1; rm -f /run/rsyslogd.pid; rsyslogd")
+    found = []
+    for _ in range(60):
+        sync(backend, store, office_team, "dns")
+        found = list(store.search(Query.parse(office_team, ["source:restarttest"])))
+        if len(found) >= 300:
+            break
+        asyncio.run(asyncio.sleep(0.25))
+    numbers = sorted(int(s.evidence.raw.rsplit("line-", 1)[1]) for s in found)
+    assert numbers == list(range(1, 301))
+    assert {s.evidence.host for s in found} == {"pc1"}
+
+
+def test_sync_twice_stores_each_line_once(backend, office_team, store):
+    sync(backend, store, office_team, "dns")
+    first = store.count(office_team)
+    assert sync(backend, store, office_team, "dns") >= 0
+    backend.exec(office_team, "pc2", "logger -t oncetest hello")
+    for _ in range(40):
+        sync(backend, store, office_team, "dns")
+        if list(store.search(Query.parse(office_team, ["source:oncetest"]))):
+            break
+        asyncio.run(asyncio.sleep(0.25))
+    assert len(list(store.search(Query.parse(office_team, ["source:oncetest"])))) == 1
+    assert store.count(office_team) > first
+
+
+def test_the_stream_delivers_new_lines_with_filters(backend, office_team, store):
+    async def first_match():
+        async for stored in stream(backend, store, Query.parse(office_team, ["host:pc1", "streamtest"]), "dns",
+                                   interval=0.2):
+            return stored
+
+    async def scenario():
+        task = asyncio.create_task(first_match())
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(backend.exec, office_team, "pc2", "logger -t other streamtest-wrong-host")
+        await asyncio.to_thread(backend.exec, office_team, "pc1", "logger -t mine streamtest-right-host")
+        return await asyncio.wait_for(task, timeout=20)
+
+    stored = asyncio.run(scenario())
+    assert stored.evidence.host == "pc1" and "streamtest-right-host" in stored.evidence.raw
