@@ -37,6 +37,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS events_text USING fts5 (raw, content='events'
 CREATE TRIGGER IF NOT EXISTS events_text_insert AFTER INSERT ON events BEGIN
     INSERT INTO events_text (rowid, raw) VALUES (new.id, new.raw);
 END;
+CREATE TABLE IF NOT EXISTS event_keys (
+    event_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_keys_key_value ON event_keys (key, value);
 CREATE TABLE IF NOT EXISTS cursors (
     team TEXT NOT NULL,
     host TEXT NOT NULL,
@@ -45,6 +51,11 @@ CREATE TABLE IF NOT EXISTS cursors (
     PRIMARY KEY (team, host, path)
 );
 """
+
+
+# Fields defenders pivot on (addresses, names, accounts, mail): indexed so a search on one of them
+# stays fast over millions of events. Other fields are matched by reading the event's JSON.
+KEY_FIELDS = frozenset({"client", "src", "dst", "domain", "query", "user", "to", "from", "share", "server"})
 
 
 def default_path() -> Path:
@@ -121,13 +132,20 @@ class EvidenceStore:
     def add(self, team: str, events: Iterable[Evidence], host: str | None = None, path: str | None = None,
             position: int | None = None) -> int:
         """Store events and, in the same transaction, the new read position of their file."""
+        events = list(events)
         rows = [(team, e.time, e.host, e.source, e.kind, json.dumps(e.fields, ensure_ascii=False), e.raw)
                 for e in events]
         with self._lock:
-            self._db.execute("BEGIN")
+            # IMMEDIATE takes the write lock now, so the new ids follow the current largest one.
+            self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT INTO events (team, time, host, source, kind, fields, raw) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                first = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0]
+                self._db.executemany("INSERT INTO events (id, team, time, host, source, kind, fields, raw) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                     [(first + n, *row) for n, row in enumerate(rows)])
+                self._db.executemany("INSERT INTO event_keys (event_id, key, value) VALUES (?, ?, ?)",
+                                     [(first + n, key, str(value)) for n, e in enumerate(events)
+                                      for key, value in e.fields.items() if key in KEY_FIELDS])
                 if path is not None:
                     self._db.execute("INSERT INTO cursors (team, host, path, position) VALUES (?, ?, ?, ?) "
                                      "ON CONFLICT (team, host, path) DO UPDATE SET position=excluded.position",
@@ -155,21 +173,24 @@ class EvidenceStore:
             where.append("e.id > ?")
             params.append(query.after_id)
         for name, value in query.fields.items():
-            where.append("CAST(json_extract(e.fields, ?) AS TEXT) = ?")
-            params += [f"$.{name}", value]
-        source = "events e"
+            if name in KEY_FIELDS:
+                where.append("e.id IN (SELECT event_id FROM event_keys WHERE key = ? AND value = ?)")
+                params += [name, value]
+            else:
+                where.append("CAST(json_extract(e.fields, ?) AS TEXT) = ?")
+                params += [f"$.{name}", value]
         words = [w for w in query.text if w]
         if words:
             short = [w for w in words if len(w) < 3]  # the trigram index needs three characters
             long = [w for w in words if len(w) >= 3]
             if long:
-                source = "events_text t JOIN events e ON e.id = t.rowid"
-                where.append("events_text MATCH ?")
+                # A subquery, so the text index is read once rather than once per candidate row.
+                where.append("e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)")
                 params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long))
             for word in short:
                 where.append("instr(e.raw, ?) > 0")
                 params.append(word)
-        sql = (f"SELECT e.id, e.team, e.time, e.host, e.source, e.kind, e.fields, e.raw FROM {source} "
+        sql = ("SELECT e.id, e.team, e.time, e.host, e.source, e.kind, e.fields, e.raw FROM events e "
                f"WHERE {' AND '.join(where)} ORDER BY e.time, e.id")
         if query.limit:
             sql += f" LIMIT {int(query.limit)}"
