@@ -248,8 +248,6 @@ def cmd_logs(args: argparse.Namespace) -> int:
     import re
 
     from .evidence.collect import stream, sync
-    from .model import load_range
-    from .paths import resolve_range
     from .store.evidence import EvidenceStore, Query
 
     since = None
@@ -262,11 +260,11 @@ def cmd_logs(args: argparse.Namespace) -> int:
     statuses = backend.status(args.team, health=False)
     if not statuses:
         raise CyderError(f"team {args.team} has no range up: `cyder status` lists them")
-    rng = load_range(resolve_range(statuses[0].range_name))
-    if rng.logging is None:
-        raise CyderError(f"range {rng.name} has no log collector (logging: collector:)")
+    collector = statuses[0].collector
+    if collector is None:
+        raise CyderError(f"range {statuses[0].range_name} has no log collector (logging: collector:)")
     store = EvidenceStore(args.store)
-    sync(backend, store, args.team, rng.logging.collector)
+    sync(backend, store, args.team, collector)
     query = Query.parse(args.team, args.query, since=since, limit=args.limit)
 
     def show(stored) -> None:
@@ -281,7 +279,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
         show(stored)
     if args.follow:
         async def follow() -> None:
-            async for stored in stream(backend, store, Query.parse(args.team, args.query), rng.logging.collector):
+            async for stored in stream(backend, store, Query.parse(args.team, args.query), collector):
                 show(stored)
 
         asyncio.run(follow())

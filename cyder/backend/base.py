@@ -82,6 +82,7 @@ class RangeStatus:
     range_hash: str
     hosts: list[HostStatus]
     segments: list[str]
+    collector: str | None = None
 
     @property
     def healthy(self) -> bool:
@@ -92,7 +93,7 @@ class RangeStatus:
         """The status as plain data (for `cyder status --json`)."""
         return {
             "team": self.team, "range": self.range_name, "range_hash": self.range_hash,
-            "healthy": self.healthy, "segments": self.segments,
+            "healthy": self.healthy, "segments": self.segments, "collector": self.collector,
             "hosts": [{"name": h.name, "state": h.state, "addresses": h.addresses, "services": h.services,
                        "failed": h.failed, "healthy": h.healthy} for h in self.hosts],
         }

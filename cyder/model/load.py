@@ -127,7 +127,7 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
 
     pool = transport_pool()
     for i, seg in enumerate(r.segments):
-        for j, other in enumerate(r.segments[:i]):
+        for other in r.segments[:i]:
             if seg.subnet.overlaps(other.subnet):
                 add(("segments", i, "subnet"), f"{seg.subnet} overlaps segment {other.name!r} ({other.subnet})")
         if seg.subnet.overlaps(pool):

@@ -71,3 +71,19 @@ def test_the_stream_delivers_new_lines_with_filters(backend, office_team, store)
 
     stored = asyncio.run(scenario())
     assert stored.evidence.host == "pc1" and "streamtest-right-host" in stored.evidence.raw
+
+
+def test_cyder_logs_prints_matching_lines_in_time_order(backend, office_team, tmp_path, capsys):
+    from cyder.cli import main
+
+    backend.exec(office_team, "pc1", "logger -t clitest first; sleep 1.1; logger -t clitest second")
+    for _ in range(40):
+        assert main(["logs", "--team", office_team, "--store", str(tmp_path / "cli.sqlite"), "source:clitest"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        if len(lines) == 2:
+            break
+        asyncio.run(asyncio.sleep(0.25))
+    assert [line.rsplit(" ", 1)[-1] for line in lines] == ["first", "second"]
+    assert main(["logs", "--team", office_team, "--store", str(tmp_path / "cli.sqlite"), "--json", "source:clitest",
+                 "--limit", "1"]) == 0
+    assert '"host": "pc1"' in capsys.readouterr().out

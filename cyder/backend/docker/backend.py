@@ -44,6 +44,7 @@ LABEL_APP, LABEL_TEAM, LABEL_RANGE, LABEL_HASH = "app", "cyder.team", "cyder.ran
 LABEL_HOST, LABEL_SEGMENT, LABEL_TRANSPORT = "cyder.host", "cyder.segment", "cyder.transport"
 LABEL_PLAN = "cyder.plan"
 LABEL_CAPTURE = "cyder.capture"
+LABEL_COLLECTOR = "cyder.collector"
 CAPTURE_HOST = "capture"
 CAPTURE_DIR = "/var/lib/cyder/pcap"
 TRANSPORT_PREFIX = 24
@@ -398,7 +399,8 @@ class DockerBackend(RangeBackend):
         first = containers[0].labels if containers else {}
         return RangeStatus(team=team, range_name=first.get(LABEL_RANGE, "?"), range_hash=first.get(LABEL_HASH, "?"),
                            hosts=sorted(hosts, key=lambda h: h.name),
-                           segments=sorted(n.attrs["Labels"][LABEL_SEGMENT] for n in networks))
+                           segments=sorted(n.attrs["Labels"][LABEL_SEGMENT] for n in networks),
+                           collector=first.get(LABEL_COLLECTOR))
 
     # -- acting on hosts ------------------------------------------------------------------------
 
@@ -482,7 +484,10 @@ class DockerBackend(RangeBackend):
     # -- helpers --------------------------------------------------------------------------------
 
     def _labels(self, rng: Range, team: str) -> dict[str, str]:
-        return {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
+        labels = {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
+        if rng.logging:
+            labels[LABEL_COLLECTOR] = rng.logging.collector
+        return labels
 
     def _containers(self, team: str) -> list[Container]:
         """The team's range hosts (not its capture container)."""
