@@ -23,12 +23,16 @@ def image_recipes_dir() -> Path:
     return ranges_dir() / "images"
 
 
-def resolve_range(name_or_path: str) -> Path:
-    """A range given by path, or by the name of a shipped range (`saida-city`)."""
+def _resolve(name_or_path: str, folder: Path) -> Path:
     path = Path(name_or_path)
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
-    return ranges_dir() / f"{name_or_path}.yaml"
+    return folder / f"{name_or_path}.yaml"
+
+
+def resolve_range(name_or_path: str) -> Path:
+    """A range given by path, or by the name of a shipped range (`saida-city`)."""
+    return _resolve(name_or_path, ranges_dir())
 
 
 def scenarios_dir() -> Path:
@@ -38,7 +42,4 @@ def scenarios_dir() -> Path:
 
 def resolve_scenario(name_or_path: str) -> Path:
     """A scenario given by path, or by the name of a shipped scenario (`targeted-email`)."""
-    path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml"):
-        return path
-    return scenarios_dir() / f"{name_or_path}.yaml"
+    return _resolve(name_or_path, scenarios_dir())

@@ -227,10 +227,14 @@ class UsbInfection(UserExecution):
         return self.action.implant
 
 
-class HttpBeacon(StepKind):
-    """Check-ins with the C2 over HTTP through the proxy, `count` times, `interval` seconds apart."""
+class Beacon(StepKind):
+    """Check-ins with the C2, `count` times, `interval` seconds apart; a subclass says how one goes."""
 
-    kind = "beacon-http"
+    label = "check-in"
+
+    def check_in(self, ctx: StepContext, path: str) -> str | list[str]:
+        """The command that makes one check-in with the implant at `path`."""
+        raise NotImplementedError
 
     async def run(self, ctx: StepContext) -> Outcome:
         a = self.action
@@ -238,36 +242,36 @@ class HttpBeacon(StepKind):
         if implant is None:
             return Outcome(False, f"no implant on {a.host}")
         user, path = implant
+        command = self.check_in(ctx, path)
         for number in range(1, a.count + 1):
-            result = await ctx.run(a.host, ctx.proxy_env() + f"python3 {shlex.quote(path)} beacon-http {shlex.quote(a.url)}",
-                                   user=user, timeout=20)
+            result = await ctx.run(a.host, command, user=user, timeout=20)
             if not result.ok:
-                return Outcome(False, f"check-in {number} failed: {(result.stderr.strip() or 'no answer')[-200:]}",
+                return Outcome(False, f"{self.label} {number} failed: {(result.stderr.strip() or 'no answer')[-200:]}",
                                {"check_ins": number - 1})
             if number < a.count:
                 await ctx.sleep(a.interval / ctx.speed)
         return Outcome(True, details={"check_ins": a.count})
 
 
-class DnsBeacon(StepKind):
+class HttpBeacon(Beacon):
+    """Check-ins with the C2 over HTTP through the proxy."""
+
+    kind = "beacon-http"
+
+    def check_in(self, ctx: StepContext, path: str) -> str:
+        return ctx.proxy_env() + f"python3 {shlex.quote(path)} beacon-http {shlex.quote(self.action.url)}"
+
+
+class DnsBeacon(Beacon):
     """Check-ins with the C2 over DNS: names under the C2 domain, resolved through the city's DNS."""
 
     kind = "beacon-dns"
+    label = "DNS check-in"
 
-    async def run(self, ctx: StepContext) -> Outcome:
-        a = self.action
-        implant = ctx.implant_on(a.host)
-        if implant is None:
-            return Outcome(False, f"no implant on {a.host}")
-        user, path = implant
-        expected = next((i["address"] for i in ctx.variant.infrastructure if a.domain in i["names"]), "")
-        for number in range(1, a.count + 1):
-            result = await ctx.run(a.host, ["python3", path, "beacon-dns", a.domain, expected], user=user, timeout=20)
-            if not result.ok:
-                return Outcome(False, f"DNS check-in {number} failed: {result.stderr.strip()[-200:]}", {"check_ins": number - 1})
-            if number < a.count:
-                await ctx.sleep(a.interval / ctx.speed)
-        return Outcome(True, details={"check_ins": a.count})
+    def check_in(self, ctx: StepContext, path: str) -> list[str]:
+        domain = self.action.domain
+        expected = next((i["address"] for i in ctx.variant.infrastructure if domain in i["names"]), "")
+        return ["python3", path, "beacon-dns", domain, expected]
 
 
 class SshGuess(StepKind):
