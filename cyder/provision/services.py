@@ -28,8 +28,9 @@ SERVICE_PORTS: dict[str, list[tuple[str, int]]] = {
     "smb": [("tcp", 445)],
     "postgres": [("tcp", 5432)],
     "app": [("tcp", 8080)],
-    "syslog": [("udp", 514), ("tcp", 514)],
+    "syslog": [("udp", 514), ("tcp", 514), ("tcp", 2514)],
 }
+RELP_PORT = 2514  # reliable syslog (RELP) between the hosts and the collector
 
 
 def service_ports(host: Host, kind: str) -> list[tuple[str, int]]:
@@ -65,14 +66,17 @@ def plan_logging(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
     forward = ""
     if collector and collector.name != host.name and ctx.range.is_organisation_host(host):
         target = ctx.address_seen_from(collector, host)
-        # A disk-assisted queue keeps lines while the collector is away, so none are lost.
-        forward = (f'action(type="omfwd" target="{target}" port="514" protocol="tcp" '
+        # RELP acknowledges every line, and the disk-assisted queue keeps lines while the collector
+        # is away, so a collector restart loses none (plain TCP syslog drops what was in flight).
+        forward = ('module(load="omrelp")\n'
+                   f'action(type="omrelp" target="{target}" port="{RELP_PORT}" '
                    'queue.type="LinkedList" queue.filename="to-collector" queue.saveOnShutdown="on" '
                    'action.resumeRetryCount="-1" action.resumeInterval="1")\n')
     receive = ""
     if host.service("syslog"):
         receive = ('module(load="imudp")\ninput(type="imudp" port="514" ruleset="remote")\n'
                    'module(load="imtcp")\ninput(type="imtcp" port="514" ruleset="remote")\n'
+                   f'module(load="imrelp")\ninput(type="imrelp" port="{RELP_PORT}" ruleset="remote")\n'
                    'template(name="per-host" type="string" string="/var/log/remote/%HOSTNAME%/%PROGRAMNAME:::secpath-replace%.log")\n'
                    'ruleset(name="remote") {\n  action(type="omfile" dynaFile="per-host" dirCreateMode="0755" createDirs="on")\n'
                    '  action(type="omfile" file="/var/log/remote/all.log")\n}\n')
@@ -414,7 +418,7 @@ def _plan_app(ctx: RangeContext, host: Host, svc: AppService, plan: HostPlan) ->
 
 def _plan_syslog(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
     # plan_logging gives this host's rsyslog its network inputs; rsyslog starts before services.
-    plan.services.append(ServicePlan("syslog", ["true"], banner_free_check(514)))
+    plan.services.append(ServicePlan("syslog", ["true"], banner_free_check(RELP_PORT)))
 
 
 PLANNERS: dict[str, Callable] = {

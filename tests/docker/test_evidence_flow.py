@@ -28,8 +28,9 @@ def store(tmp_path):
 
 def test_a_collector_restart_loses_no_line(backend, office_team, store):
     backend.exec(office_team, "pc1", "nohup sh -c 'for i in $(seq 1 300); do logger -t restarttest line-$i; "
-                                     "sleep 0.01; done' >/dev/null 2>&1 &")
-    backend.exec(office_team, "dns", "sleep 0.5; pkill -x rsyslogd; sleep 1; rm -f /run/rsyslogd.pid; rsyslogd")
+                                     "sleep 0.015; done' >/dev/null 2>&1 &")
+    for _ in range(2):  # two restarts in the middle of the burst
+        backend.exec(office_team, "dns", "sleep 0.5; pkill -x rsyslogd; sleep 1; rm -f /run/rsyslogd.pid; rsyslogd")
     found = []
     for _ in range(60):
         sync(backend, store, office_team, "dns")
