@@ -9,13 +9,15 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem
 from ..yamlsource import PathKey, SourceMap, load_yaml
 from .range import Range, Role, SegmentKind
+
+M = TypeVar("M", bound=BaseModel)
 
 # Addresses reserved for documentation and benchmarking (RFC 5737, RFC 2544): they look public but
 # belong to nobody, so a range's "internet" can never be mistaken for the real one.
@@ -36,14 +38,19 @@ def load_range(path: str | Path) -> Range:
     return parse_range(data, smap)
 
 
-def parse_range(data: Any, smap: SourceMap) -> Range:
-    """Validate already-parsed YAML data as a range."""
+def validate_document(model: type[M], data: Any, smap: SourceMap, what: str) -> M:
+    """Validate parsed YAML as `model`; raise InputError with one located problem per mistake."""
     if not isinstance(data, dict):
-        raise InputError([smap.problem((), "a range file must be a mapping (name:, segments:, hosts: ...)")])
+        raise InputError([smap.problem((), f"a {what} file must be a mapping of fields")])
     try:
-        model = Range.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(pydantic_problems(exc, data, smap)) from None
+
+
+def parse_range(data: Any, smap: SourceMap) -> Range:
+    """Validate already-parsed YAML data as a range."""
+    model = validate_document(Range, data, smap, "range")
     problems = [smap.problem(path, message) for path, message in check_range(model)]
     if problems:
         raise InputError(problems)

@@ -237,6 +237,13 @@ class Host(Strict):
         """The host's address on a segment, or None when it is not attached there."""
         return next((a.address for a in self.attachments if a.segment == segment), None)
 
+    def address_seen_from(self, viewer: "Host") -> ipaddress.IPv4Address | None:
+        """The address another host should use for this one: on a segment they share, if any."""
+        for att in viewer.attachments:
+            if (addr := self.address_on(att.segment)) is not None:
+                return addr
+        return self.primary_address
+
     @property
     def primary_address(self) -> ipaddress.IPv4Address | None:
         """The address of the host's first attachment."""

@@ -20,6 +20,8 @@ StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="lo
 Technique = Annotated[str, Field(pattern=r"^T\d{4}(\.\d{3})?$", description="MITRE ATT&CK technique id, e.g. T1566.001")]
 VAR_PATTERN = re.compile(r"\$\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}")
 Ref = Annotated[str, Field(description="a name, or a ${variable} that gives one")]
+# Action fields that name a range host.
+HOST_FIELDS = ("source", "host", "target", "server")
 
 
 class Course(str, Enum):

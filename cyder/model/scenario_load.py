@@ -12,17 +12,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import networkx as nx
-from pydantic import ValidationError
 
 from ..errors import InputError
 from ..paths import resolve_range
 from ..yamlsource import PathKey, load_yaml
-from .load import load_range, pydantic_problems
+from .load import load_range, validate_document
 from .range import Range
-from .scenario import VAR_PATTERN, Scenario, StaffVar, parse_offset
+from .scenario import HOST_FIELDS, VAR_PATTERN, Scenario, StaffVar, parse_offset
 
-# Action fields naming a host (or, for scan targets, a host, segment or address), and a staff user.
-HOST_FIELDS = ("source", "host", "target", "server")
+# Action fields naming a staff user.
 USER_FIELDS = {"phishing": "to", "user-execution": "user", "usb-infection": "user", "collect": "user"}
 STAFF_ATTRIBUTES = ("pc", "mail", "user")
 
@@ -30,12 +28,7 @@ STAFF_ATTRIBUTES = ("pc", "mail", "user")
 def load_scenario(path: str | Path) -> tuple[Scenario, Range]:
     """Load a scenario and the range it runs on; raise InputError listing every problem."""
     data, smap = load_yaml(path)
-    if not isinstance(data, dict):
-        raise InputError([smap.problem((), "a scenario file must be a mapping (name:, range:, steps: ...)")])
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(pydantic_problems(exc, data, smap)) from None
+    scenario = validate_document(Scenario, data, smap, "scenario")
     range_path = resolve_range(scenario.range)
     if not range_path.is_absolute() and not range_path.exists():
         range_path = Path(path).parent / scenario.range

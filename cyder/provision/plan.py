@@ -69,13 +69,6 @@ class RangeContext:
             return seg.gateway
         return self.firewall.address_on(segment) if self.firewall else None
 
-    def address_seen_from(self, target: Host, viewer: Host) -> ipaddress.IPv4Address:
-        """The address of `target` that `viewer` should use: one on a shared segment if any."""
-        for att in viewer.attachments:
-            if (addr := target.address_on(att.segment)) is not None:
-                return addr
-        return target.primary_address
-
     def resolver_for(self, host: Host) -> Host | None:
         """The DNS server a host uses."""
         seg = self.range.segment(host.attachments[0].segment) if host.attachments else None
@@ -123,7 +116,7 @@ def plan_host(ctx: RangeContext, host: Host) -> HostPlan:
         if gateway is not None and gateway != host.attachments[0].address:
             routes.append({"to": "default", "via": str(gateway)})
     resolver = ctx.resolver_for(host)
-    nameservers = [str(ctx.address_seen_from(resolver, host))] if resolver else []
+    nameservers = [str(resolver.address_seen_from(host))] if resolver else []
     org = rng.is_organisation_host(host)
     entries = [(str(a.address), [ctx.fqdn(host), host.name]) for a in host.attachments[:1]]
     plan = HostPlan(
@@ -141,7 +134,7 @@ def plan_host(ctx: RangeContext, host: Host) -> HostPlan:
     for spec in host.files:
         plan.add_file(spec.path, spec.content, spec.owner, spec.mode)
     if org and (proxy := ctx.proxy()) and proxy.name != host.name and host.role == Role.client:
-        address = ctx.address_seen_from(proxy, host)
+        address = proxy.address_seen_from(host)
         port = proxy.service("proxy").port
         no_proxy = ",".join(["localhost", "127.0.0.1", f".{rng.domain}"] + [str(n) for n in ctx.organisation_subnets()])
         plan.add_file("/etc/profile.d/proxy.sh",

@@ -65,7 +65,7 @@ def plan_logging(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
     collector = ctx.collector()
     forward = ""
     if collector and collector.name != host.name and ctx.range.is_organisation_host(host):
-        target = ctx.address_seen_from(collector, host)
+        target = collector.address_seen_from(host)
         # RELP acknowledges every line, and the disk-assisted queue keeps lines while the collector
         # is away, so a collector restart loses none (plain TCP syslog drops what was in flight).
         forward = ('module(load="omrelp")\n'
@@ -176,7 +176,7 @@ def firewall_rules(ctx: RangeContext) -> str:
 def _plan_dns(ctx: RangeContext, host: Host, svc: DnsService, plan: HostPlan) -> None:
     rng = ctx.range
     zones = [z for z in rng.dns if z.server == host.name]
-    forwarders = [str(ctx.address_seen_from(rng.host(f), host)) for f in svc.forwarders]
+    forwarders = [str(rng.host(f).address_seen_from(host)) for f in svc.forwarders]
     options = [
         'directory "/var/cache/bind";', "listen-on { any; };", "listen-on-v6 { none; };",
         "allow-query { any; };", "dnssec-validation no;", "querylog yes;",
@@ -208,7 +208,7 @@ def zone_file(ctx: RangeContext, zone, server: Host) -> str:
              f"@ IN NS {server.name}.{zone.domain}."]
     names = {r.name for r in zone.records}
     if server.name not in names:
-        lines.append(f"{server.name} IN A {ctx.address_seen_from(server, server)}")
+        lines.append(f"{server.name} IN A {server.address_seen_from(server)}")
         names.add(server.name)
     if zone.include_hosts:
         for host in rng.hosts:
@@ -245,14 +245,14 @@ def _plan_smtp(ctx: RangeContext, host: Host, svc: SmtpService, plan: HostPlan) 
         "maillog_file": "",
     }
     if svc.relay_to:
-        relay = ctx.address_seen_from(rng.host(svc.relay_to), host)
+        relay = rng.host(svc.relay_to).address_seen_from(host)
         settings["mydestination"] = "localhost"
         settings["relay_domains"] = " ".join(domains)
         settings["transport_maps"] = "inline:{ " + ", ".join(f"{d}=smtp:[{relay}]:25" for d in domains) + " }"
     else:
         settings["mydestination"] = " ".join(["localhost", *domains, "$myhostname"])
     if svc.relayhost:
-        settings["relayhost"] = f"[{ctx.address_seen_from(rng.host(svc.relayhost), host)}]:25"
+        settings["relayhost"] = f"[{rng.host(svc.relayhost).address_seen_from(host)}]:25"
     plan.add_file("/etc/postfix/main.cf", "".join(f"{k} = {v}\n" for k, v in settings.items()))
     if not svc.relay_to and org:
         for member in rng.staff:
@@ -311,7 +311,7 @@ def _plan_proxy(ctx: RangeContext, host: Host, svc: ProxyService, plan: HostPlan
     rng = ctx.range
     allowed = [rng.segment(s).subnet for s in svc.allow_from] or ctx.organisation_subnets()
     resolver = ctx.resolver_for(host)
-    dns = f"dns_nameservers {ctx.address_seen_from(resolver, host)}\n" if resolver else ""
+    dns = f"dns_nameservers {resolver.address_seen_from(host)}\n" if resolver else ""
     plan.add_file("/etc/squid/squid.conf", (
         f"http_port {svc.port}\n"
         f"acl staff src {' '.join(str(n) for n in allowed)}\n"
@@ -408,7 +408,7 @@ def _plan_app(ctx: RangeContext, host: Host, svc: AppService, plan: HostPlan) ->
     plan.add_file("/opt/cyder/webapp.py", source, mode="0755")
     plan.add_file("/etc/cyder/webapp.env", (
         f"APP_TITLE={japanese(svc.title, 'Application')} / {english(svc.title, 'Application')}\n"
-        f"APP_PORT={svc.port}\nDB_HOST={ctx.address_seen_from(db_host, host)}\nDB_NAME={db.database}\n"
+        f"APP_PORT={svc.port}\nDB_HOST={db_host.address_seen_from(host)}\nDB_NAME={db.database}\n"
         f"DB_USER={db.user}\nDB_PASSWORD={db.password}\nDB_TABLE={table}\n"), mode="0600")
     plan.services.append(ServicePlan(
         "app",

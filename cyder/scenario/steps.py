@@ -64,11 +64,7 @@ class StepContext:
         if host is None:
             return name
         viewer = self.variant.range.host(seen_from) if seen_from else None
-        if viewer:
-            for att in viewer.attachments:
-                if (addr := host.address_on(att.segment)) is not None:
-                    return str(addr)
-        return str(host.primary_address)
+        return str(host.address_seen_from(viewer) if viewer else host.primary_address)
 
     def staff_password(self, user: str) -> str:
         """A staff member's password, from the range."""

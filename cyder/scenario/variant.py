@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model.range import Range
-from ..model.scenario import VAR_PATTERN, Scenario, Step, parse_offset
+from ..model.scenario import HOST_FIELDS, VAR_PATTERN, Scenario, Step, parse_offset
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _duration(step: Step) -> float:
 
 def _hosts(step: Step, rng: Range) -> list[str]:
     action = step.action
-    names = [getattr(action, f) for f in ("source", "host", "target", "server") if getattr(action, f, None)]
+    names = [getattr(action, f) for f in HOST_FIELDS if getattr(action, f, None)]
     if action.kind == "scan":
         names += [t for t in action.targets if rng.host(t)]
     if action.kind in ("user-execution", "usb-infection"):
