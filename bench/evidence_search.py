@@ -92,17 +92,22 @@ def main() -> int:
         "everything from one address, first 1000": Query.parse("bench", ["10.20.17.42"], limit=1000),
     }
     print(f"\n{store.count('bench'):,} events; median of 5 runs\n")
-    print("| query | results | time (ms) |")
-    print("|---|---|---|")
+    print(timing_table(store, queries))
+    store.close()
+    return 0
+
+
+def timing_table(store: EvidenceStore, queries: dict[str, Query], runs: int = 5) -> str:
+    """Run each query `runs` times and return a Markdown table of result counts and median times."""
+    rows = ["| query | results | time (ms) |", "|---|---|---|"]
     for name, query in queries.items():
         times, results = [], 0
-        for _ in range(5):
+        for _ in range(runs):
             began = time.perf_counter()
             results = sum(1 for _ in store.search(query))
             times.append((time.perf_counter() - began) * 1000)
-        print(f"| {name} | {results:,} | {statistics.median(times):.0f} |")
-    store.close()
-    return 0
+        rows.append(f"| {name} | {results:,} | {statistics.median(times):.0f} |")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("range", nargs="?", default=DEFAULT_RANGE, help=f"range file or shipped name (default {DEFAULT_RANGE})")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health checks")
+    p.add_argument("--staff", type=int, metavar="N",
+                   help="simulate N staff PCs instead of the range's head count (0 for none)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("logs", help="search a team's evidence (every log line of its range), in time order")
@@ -84,6 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per event")
     p.add_argument("--store", help="evidence database (default $CYDER_DATA/cyder.sqlite)")
     p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser("staff", help="show the simulated staff's activity; move, speed up or pause their day")
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--clock", metavar="HH:MM", help="set the office time")
+    p.add_argument("--speed", type=float, help="office clock speed (1 = real time)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--pause", action="store_true", help="stop the staff's activity")
+    group.add_argument("--resume", action="store_true", help="carry on after --pause")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("pcap", help="export a team's packet captures (one pcap per segment)")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
@@ -236,9 +248,62 @@ def cmd_up(args: argparse.Namespace) -> int:
     """Bring up a range for a team and print its status."""
     from .model import load_range
 
+    from .model.population import with_staff
+
     rng = load_range(resolve_range(args.range))
+    if args.staff is not None:
+        if args.staff < 0:
+            raise CyderError("--staff must be 0 or more")
+        if rng.population is None and args.staff:
+            raise CyderError(f"range {rng.name} has no population: section to take --staff from")
+        rng = with_staff(rng, args.staff)
+        _check_again(rng)
     status = _backend().up(rng, args.team, progress=ProgressPrinter(), timeout=args.timeout)
     print_status([status])
+    return 0
+
+
+def _check_again(rng) -> None:
+    """Re-check a range changed on the command line (e.g. more staff than its address pool holds)."""
+    from .model.load import check_range
+
+    problems = check_range(rng)
+    if problems:
+        path, message = problems[0]
+        raise CyderError(f"{'.'.join(map(str, path))}: {message}")
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Print the simulated staff's activity, after changing their clock if asked."""
+    from .staffing import activity, format_time_of_day, parse_time_of_day, set_clock
+
+    backend = _backend()
+    if not backend.status(args.team, health=False):
+        raise CyderError(f"team {args.team} has no range up: `cyder status` lists them")
+    try:
+        office = parse_time_of_day(args.clock) if args.clock else None
+    except ValueError as exc:
+        raise CyderError(f"--clock: {exc}") from None
+    if args.speed is not None and args.speed <= 0:
+        raise CyderError("--speed must be positive")
+    if office is not None or args.speed is not None or args.pause or args.resume:
+        changed = set_clock(backend, args.team, office, args.speed, True if args.pause else False if args.resume else None)
+        if not changed:
+            raise CyderError(f"team {args.team}'s range simulates no staff")
+        time.sleep(2.5)  # the generators report every two seconds
+    found = activity(backend, args.team)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False))
+        return 0
+    if not found.pcs:
+        print(f"team {args.team}: no simulated staff")
+        return 0
+    state = "paused" if found.paused else f"speed {found.speed:g}"
+    print(f"team {args.team}: {found.pcs} staff PCs, office time {format_time_of_day(found.office or 0)} ({state})")
+    for kind in sorted(set(found.done) | set(found.failed)):
+        print(f"  {kind:<10} {found.done.get(kind, 0):>7} done {found.failed.get(kind, 0):>6} failed")
+    if found.skipped or found.dropped:
+        print(f"  {found.skipped} skipped after clock jumps, {found.dropped} dropped (generator overloaded)")
     return 0
 
 
@@ -247,7 +312,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     import asyncio
     import re
 
-    from .evidence.collect import stream, sync
+    from .evidence.collect import EvidenceFeed, sync
     from .store.evidence import EvidenceStore, Query
 
     since = None
@@ -279,8 +344,14 @@ def cmd_logs(args: argparse.Namespace) -> int:
         show(stored)
     if args.follow:
         async def follow() -> None:
-            async for stored in stream(backend, store, Query.parse(args.team, args.query), collector):
-                show(stored)
+            feed = EvidenceFeed(backend, store, args.team, collector)
+            ingest = asyncio.create_task(feed.run())
+            try:
+                async for stored in feed.stream(Query.parse(args.team, args.query)):
+                    show(stored)
+            finally:
+                ingest.cancel()
+                feed.close()
 
         asyncio.run(follow())
     return 0

@@ -39,6 +39,8 @@ class FakeBackend(RangeBackend):
     def status(self, *a, **k): raise NotImplementedError
     def read_file(self, *a, **k): raise NotImplementedError
     def read_file_from(self, *a, **k): raise NotImplementedError
+    def follow_file(self, *a, **k): raise NotImplementedError
+    def usage(self, *a, **k): raise NotImplementedError
     def connect(self, *a, **k): raise NotImplementedError
     def disconnect(self, *a, **k): raise NotImplementedError
     def check_service(self, *a, **k): raise NotImplementedError

@@ -21,7 +21,7 @@ def test_firewall_denies_by_default_and_allows_only_declared_flows():
     assert rules.strip().splitlines()[-2].endswith('--nflog-prefix "FW DENY "')
     assert "-s 10.20.10.102/32 -d 10.20.30.10/32 -p tcp --dport 8080" in rules  # pc02 -> registry app
     assert "10.20.30.20/32 -p tcp --dport 5432" not in rules  # nobody crosses to the database
-    assert "-s 10.20.10.0/24 -d 10.20.1.8/32 -p tcp --dport 8080" in rules  # staff -> proxy
+    assert "-s 10.20.8.0/21 -d 10.20.1.8/32 -p tcp --dport 8080" in rules  # staff -> proxy
     assert '--nflog-prefix "FW ACCEPT proxy-out "' in rules
 
 
@@ -77,4 +77,4 @@ def test_overlap_with_machine_networks_is_found():
 
     machine = [HostNetwork(ipaddress.ip_network("10.20.0.0/16"), "interface eth9")]
     clashes = overlaps([s.subnet for s in SAIDA.segments], machine)
-    assert {str(n) for n, _ in clashes} == {"10.20.1.0/24", "10.20.10.0/24", "10.20.30.0/24", "10.20.99.0/24"}
+    assert {str(n) for n, _ in clashes} == {"10.20.1.0/24", "10.20.8.0/21", "10.20.30.0/24", "10.20.99.0/24"}

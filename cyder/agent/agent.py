@@ -78,6 +78,11 @@ def configure_network(plan, only_segment=None):
         dev, transport_addr, prefix = devices[iface["segment"]]
         run(f"ip addr add {iface['address']}/{iface['prefix']} dev {dev}")
         run(f"ip addr del {transport_addr}/{prefix} dev {dev}")
+    aliases = plan.get("aliases", [])
+    if aliases and wanted and wanted[0]["segment"] == plan["interfaces"][0]["segment"]:
+        # One `ip` process for hundreds of PC addresses; `replace` makes a re-attach idempotent.
+        dev = devices[plan["interfaces"][0]["segment"]][0]
+        run("ip -batch -", input_text="".join(f"addr replace {a} dev {dev}\n" for a in aliases))
     for route in plan.get("routes", []):
         run(f"ip route replace {route['to']} via {route['via']}", check=only_segment is None)
     if only_segment is None:
@@ -117,6 +122,97 @@ def create_users(plan):
         passwords.append(f"{user['name']}:{user['password']}")
     if passwords:
         run("chpasswd", input_text="\n".join(passwords) + "\n")
+
+
+BULK_UID = 20000
+
+
+def create_bulk_users(plan):
+    """Write many accounts straight into the account files (useradd takes a second per hundred).
+
+    They have no Unix password: the simulated staff authenticate to Dovecot and Samba from those
+    services' own password files.
+    """
+    users = plan.get("bulk_users", [])
+    if not users:
+        return
+    with open("/etc/passwd", encoding="utf-8") as fh:
+        known = {line.split(":", 1)[0] for line in fh}
+    fresh = [u for u in users if u["name"] not in known]
+    with open("/etc/passwd", "a", encoding="utf-8") as passwd, open("/etc/shadow", "a", encoding="utf-8") as shadow, \
+            open("/etc/group", "a", encoding="utf-8") as group:
+        for i, user in enumerate(fresh):
+            uid = BULK_UID + i
+            comment = user.get("full_name", "").replace(":", " ")
+            passwd.write(f"{user['name']}:x:{uid}:{uid}:{comment}:/home/{user['name']}:/usr/sbin/nologin\n")
+            shadow.write(f"{user['name']}:!:19800:0:99999:7:::\n")
+            group.write(f"{user['name']}:x:{uid}:\n")
+            home = f"/home/{user['name']}"
+            folders = [home] + ([f"{home}/Maildir/{sub}" for sub in ("new", "cur", "tmp")] if user.get("maildir") else [])
+            for folder in folders:
+                os.makedirs(folder, exist_ok=True)
+            for folder in folders + ([f"{home}/Maildir"] if user.get("maildir") else []):
+                os.chown(folder, uid, uid)
+            os.chmod(home, 0o700)
+
+
+def smb_import(path):
+    """Give Samba accounts to many users at once: NT hashes in an smbpasswd file, imported by pdbedit."""
+    import pwd
+
+    from Cryptodome.Hash import MD4
+
+    with open(path, encoding="utf-8") as fh:
+        users = json.load(fh)
+    lines = []
+    for name, password in users:
+        nt_hash = MD4.new(password.encode("utf-16-le")).hexdigest().upper()
+        uid = pwd.getpwnam(name).pw_uid
+        # LCT is the last password change; 0 would mean "must change before first logon".
+        lines.append(f"{name}:{uid}:{'X' * 32}:{nt_hash}:[U          ]:LCT-{int(time.time()):08X}:\n")
+    staging = "/run/cyder/smbpasswd"
+    os.makedirs(os.path.dirname(staging), exist_ok=True)
+    with open(staging, "w", encoding="utf-8") as fh:
+        fh.writelines(lines)
+    os.chmod(staging, 0o600)
+    run(f"pdbedit -i smbpasswd:{staging} -e tdbsam >/dev/null")
+    os.remove(staging)
+
+
+def process_monitor(interval=0.2):
+    """Log every new process of this host to syslog (tag procmon): pid, parent, user and command.
+
+    Containers cannot run an audit daemon, so /proc is polled; processes shorter than the interval
+    may be missed, which the evidence documentation says.
+    """
+    import pwd
+    import syslog
+
+    syslog.openlog("procmon", 0, syslog.LOG_USER)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    seen = set(p for p in os.listdir("/proc") if p.isdigit())
+    own = str(os.getpid())
+    while True:
+        time.sleep(interval)
+        current = set(p for p in os.listdir("/proc") if p.isdigit())
+        for pid in sorted(current - seen, key=int):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    command = fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+                with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+                    status = dict(line.split(":", 1) for line in fh if ":" in line)
+                ppid = status["PPid"].strip()
+                uid = int(status["Uid"].split()[0])
+            except (OSError, KeyError, ValueError):
+                continue  # gone already
+            if not command or ppid == own:
+                continue
+            try:
+                user = pwd.getpwuid(uid).pw_name
+            except KeyError:
+                user = str(uid)
+            syslog.syslog(syslog.LOG_INFO, f"exec pid={pid} ppid={ppid} user={user} cmd={command[:400]}")
+        seen = current
 
 
 def place_files(plan):
@@ -179,6 +275,7 @@ def boot():
         plan = json.load(fh)
     try:
         configure_network(plan)
+        create_bulk_users(plan)
         create_users(plan)
         place_files(plan)
         failed = start_services(plan)
@@ -264,5 +361,9 @@ def capture():
 if __name__ == "__main__":
     if sys.argv[1] == "attach":
         attach(sys.argv[2])
+    elif sys.argv[1] == "smb-import":
+        smb_import(sys.argv[2])
+    elif sys.argv[1] == "procmon":
+        process_monitor()
     else:
         {"boot": boot, "health": health, "capture": capture}[sys.argv[1]]()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Protocol
 
 from ..errors import CyderError
 from ..model.range import Range
@@ -99,6 +99,24 @@ class RangeStatus:
         }
 
 
+class ByteStream(Protocol):
+    """Chunks of bytes as they come; `close()` (from any thread) ends the iteration."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def __next__(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class HostUsage:
+    """Resources a host has used since it started."""
+
+    cpu_seconds: float
+    memory_bytes: int
+
+
 class RangeBackend(ABC):
     """Bring ranges up and down for teams, and act on their hosts."""
 
@@ -127,6 +145,14 @@ class RangeBackend(ABC):
     @abstractmethod
     def read_file_from(self, team: str, host: str, path: str, offset: int, limit: int) -> tuple[int, bytes]:
         """The file's current size and up to `limit` bytes from `offset` (for following a growing log)."""
+
+    @abstractmethod
+    def follow_file(self, team: str, host: str, path: str, offset: int) -> ByteStream:
+        """The file's bytes from `offset` on, as they are written, until closed or the host stops."""
+
+    @abstractmethod
+    def usage(self, team: str, host: str) -> HostUsage:
+        """CPU time and memory a host has used so far."""
 
     @abstractmethod
     def write_file(self, team: str, host: str, path: str, data: bytes, mode: int = 0o644) -> None:

@@ -3,7 +3,8 @@
 Every line that reaches the collector (`/var/log/remote/all.log`, rsyslog's file format) becomes an
 event with its time, host, source (the program), kind, the fields a defender searches on, and the
 raw line. Kinds cover the evidence the range produces: DNS queries, proxy and web access, mail,
-SSH and other authentication, firewall accepts and denies, file-share access, database statements.
+SSH and other authentication, firewall accepts and denies, file-share access, database statements,
+process starts on PCs.
 A line of no known kind is still kept, as kind `log`, so nothing is dropped.
 """
 
@@ -164,8 +165,17 @@ def _dovecot(message: str):
     return ("auth", {"result": "success", "user": m["user"], "client": m["client"], "service": "imap"}) if m else None
 
 
+PROCESS = re.compile(r"^exec pid=(?P<pid>\d+) ppid=(?P<ppid>\d+) user=(?P<user>\S+) cmd=(?P<command>.*)$")
+
+
+def _process(message: str):
+    m = PROCESS.match(message)
+    return ("process", {"pid": int(m["pid"]), "ppid": int(m["ppid"]), "user": m["user"],
+                        "command": m["command"]}) if m else None
+
+
 PARSERS: dict[str, tuple[Callable[[str], tuple[str, dict] | None], ...]] = {
     "named": (_dns,), "squid": (_squid,), "nginx": (_web,), "postfix": (_postfix,), "sshd": (_sshd,),
     "ulogd": (_firewall,), "smbd_audit": (_smb,), "postgres": (_postgres,), "dovecot": (_dovecot,),
-    "webapp": (_web_app,),
+    "webapp": (_web_app,), "procmon": (_process,),
 }

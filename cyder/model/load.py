@@ -210,6 +210,7 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
 
     if r.logging:
         _check_service_ref(r, ("logging", "collector"), r.logging.collector, "syslog", add)
+    _check_population(r, add)
     return found
 
 
@@ -250,3 +251,50 @@ def _check_firewall(r: Range, add) -> None:
         offering = [target_host] if target_host else r.hosts_on(flow.to)
         if not any(h.service(flow.service) for h in offering):
             add((*where, "service"), f"no host in {flow.to!r} offers a {flow.service!r} service")
+
+
+def _check_population(r: Range, add) -> None:
+    from .population import free_addresses, is_staff_host
+
+    pop = r.population
+    if pop is None:
+        return
+    where = ("population",)
+    segment = r.segment(pop.segment)
+    if segment is None:
+        add((*where, "segment"), f"unknown segment {pop.segment!r}")
+        return
+    if not pop.pool.subnet_of(segment.subnet):
+        add((*where, "pool"), f"{pop.pool} is not inside segment {segment.name!r} ({segment.subnet})")
+        return
+    free = len(free_addresses(r, pop))
+    if free < pop.staff:
+        add((*where, "staff"), f"{pop.staff} staff PCs need {pop.staff} addresses; the pool {pop.pool} has {free} free")
+    for i, host in enumerate(r.hosts):
+        if is_staff_host(host.name):
+            add(("hosts", i, "name"), "host names staff-N are kept for the containers of the simulated staff")
+    codes = Counter(d.code for d in pop.departments)
+    server = r.host(pop.file_server) if pop.file_server else None
+    if pop.file_server:
+        _check_service_ref(r, (*where, "file_server"), pop.file_server, "smb", add)
+    else:
+        server = next((h for h in r.hosts if h.service("smb") and r.is_organisation_host(h)), None)
+    shares = {s.name for s in server.service("smb").shares} if server and server.service("smb") else set()
+    for d, dept in enumerate(pop.departments):
+        if codes[dept.code] > 1:
+            add((*where, "departments", d, "code"), f"department code {dept.code!r} is used more than once")
+        if dept.share is not None and dept.share not in shares:
+            add((*where, "departments", d, "share"), f"no share {dept.share!r} on the file server")
+        if r.host(f"{dept.code}-001"):
+            add((*where, "departments", d, "code"), f"PC names {dept.code}-NNN clash with host {dept.code}-001")
+    zones = {z.domain for z in r.dns}
+    for s, site in enumerate(pop.sites):
+        if not any(site.domain == z or site.domain.endswith("." + z) for z in zones):
+            add((*where, "sites", s, "domain"), f"no zone in dns: serves {site.domain!r}")
+    for s, name in enumerate(pop.logins):
+        _check_service_ref(r, (*where, "logins", s), name, "ssh", add)
+        host = r.host(name)
+        if host and not any(u.sudo for u in host.users):
+            add((*where, "logins", s), f"host {name!r} has no sudo user for IT staff to log in as")
+    if pop.staff and not r.mail_server():
+        add((*where, "staff"), "staff need a mailbox: no host offers smtp for the organisation's domain")

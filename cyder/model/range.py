@@ -302,6 +302,63 @@ class Staff(Strict):
     pc: Name
 
 
+class Department(Strict):
+    """A division of the organisation whose simulated staff share a file share and habits."""
+
+    code: Name = Field(description="short name used in PC names, e.g. soumu -> soumu-001")
+    name: Text
+    weight: float = Field(1.0, gt=0, description="relative head count")
+    share: str | None = Field(None, description="the department's share on the file server")
+    admins: bool = Field(False, description="IT staff: they also log in to servers over SSH")
+
+
+class Site(Strict):
+    """A web site staff browse; organisation sites are reached directly, others through the proxy."""
+
+    domain: Domain
+    paths: list[str] = Field(["/"], description="paths staff open on the site")
+    weight: float = Field(1.0, gt=0)
+
+
+class Rates(Strict):
+    """How often an average member of staff does each thing, per working hour."""
+
+    browse: float = Field(30, ge=0, description="web pages opened")
+    lookup: float = Field(6, ge=0, description="background DNS lookups by the PC")
+    mail_send: float = Field(1.5, ge=0, description="mails sent to colleagues")
+    mail_read: float = Field(4, ge=0, description="mailbox checks over IMAP")
+    file: float = Field(4, ge=0, description="visits to the file server")
+    login: float = Field(1, ge=0, description="SSH logins to servers (IT staff only)")
+
+
+TimeOfDay = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
+
+
+class Profile(Strict):
+    """The shape of a working day."""
+
+    workday: tuple[TimeOfDay, TimeOfDay] = ("08:30", "17:15")
+    lunch: tuple[TimeOfDay, TimeOfDay] = ("12:00", "13:00")
+    night_owls: float = Field(0.03, ge=0, le=1, description="share of staff who work late into the evening")
+    rates: Rates = Rates()
+
+
+class Population(Strict):
+    """The organisation's simulated staff: many PCs per container, each with its own address and name."""
+
+    staff: int = Field(ge=0, le=4000, description="how many staff PCs to simulate")
+    segment: Name = Field(description="the segment the PCs sit on")
+    pool: ipaddress.IPv4Network = Field(description="addresses the PCs take, inside the segment")
+    pcs_per_host: int = Field(250, ge=1, le=1000, description="PCs simulated by one container")
+    seed: int = Field(1, description="names, addresses and habits follow from it")
+    clock: TimeOfDay = Field("10:00", description="office time when the range comes up")
+    departments: list[Department] = Field(min_length=1)
+    sites: list[Site] = []
+    file_server: Name | None = Field(None, description="host with the smb service; default: the organisation's")
+    logins: list[Name] = Field([], description="servers IT staff log in to over SSH (as the host's first sudo user)")
+    profile: Profile = Profile()
+
+
 class Logging(Strict):
     """Where every organisation host sends its logs."""
 
@@ -322,6 +379,7 @@ class Range(Strict):
     dns: list[Zone] = []
     staff: list[Staff] = []
     logging: Logging | None = None
+    population: Population | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model.population import StaffPc, is_staff_host, staffed, workforce
 from ..model.range import Host, Range, Role, SegmentKind, english
 from . import services
 from .services import ServicePlan
@@ -32,6 +33,8 @@ class HostPlan:
     first: list[str] = field(default_factory=list)
     services: list[ServicePlan] = field(default_factory=list)
     forwarding: bool = False
+    aliases: list[str] = field(default_factory=list)
+    bulk_users: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The plan as the agent reads it."""
@@ -39,6 +42,7 @@ class HostPlan:
             "name": self.name, "role": self.role, "interfaces": self.interfaces, "routes": self.routes,
             "nameservers": self.nameservers, "search": self.search, "hosts_entries": self.hosts_entries,
             "users": self.users, "files": self.files, "first": self.first,
+            "aliases": self.aliases, "bulk_users": self.bulk_users,
             "services": [{"name": s.name, "start": s.start, "check": s.check} for s in self.services],
         }
 
@@ -46,6 +50,14 @@ class HostPlan:
         """Place a file on the host (a later file at the same path wins)."""
         self.files = [f for f in self.files if f["path"] != path]
         self.files.append({"path": path, "content": content, "owner": owner, "mode": mode})
+
+    def add_bulk_user(self, name: str, full_name: str, maildir: bool = False) -> None:
+        """An account written straight into the account files at boot: fast for a thousand staff."""
+        for user in self.bulk_users:
+            if user["name"] == name:
+                user["maildir"] = user["maildir"] or maildir
+                return
+        self.bulk_users.append({"name": name, "full_name": full_name, "maildir": maildir})
 
     def add_user(self, name: str, password: str, full_name: str = "", groups: list[str] | None = None,
                  shell: str = "/bin/bash") -> None:
@@ -59,8 +71,13 @@ class RangeContext:
     """Facts about a range that several hosts' plans need: addresses, resolvers, mail and proxy hosts."""
 
     def __init__(self, rng: Range):
-        self.range = rng
+        self.range = staffed(rng)
         self.firewall = rng.host(rng.firewall.host) if rng.firewall else None
+        self.people: tuple[StaffPc, ...] = workforce(rng)
+
+    def people_in(self, container: str) -> list[StaffPc]:
+        """The simulated staff whose PCs a staff container runs."""
+        return [p for p in self.people if p.container == container]
 
     def gateway(self, segment: str) -> ipaddress.IPv4Address | None:
         """The router address on a segment."""
@@ -102,7 +119,7 @@ class RangeContext:
 def build_plans(rng: Range) -> dict[str, HostPlan]:
     """Plan every host of a range."""
     ctx = RangeContext(rng)
-    return {host.name: plan_host(ctx, host) for host in rng.hosts}
+    return {host.name: plan_host(ctx, host) for host in ctx.range.hosts}
 
 
 def plan_host(ctx: RangeContext, host: Host) -> HostPlan:
@@ -133,6 +150,10 @@ def plan_host(ctx: RangeContext, host: Host) -> HostPlan:
                           services.staff_readme(ctx, member), owner=member.user)
     for spec in host.files:
         plan.add_file(spec.path, spec.content, spec.owner, spec.mode)
+    if is_staff_host(host.name):
+        services.plan_staff(ctx, host, plan)
+    elif host.role == Role.client and org:
+        services.plan_process_monitor(plan)
     if org and (proxy := ctx.proxy()) and proxy.name != host.name and host.role == Role.client:
         address = proxy.address_seen_from(host)
         port = proxy.service("proxy").port

@@ -7,10 +7,12 @@ nginx, Squid, OpenSSH, Samba, PostgreSQL, rsyslog and, on the firewall, iptables
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Callable
 
+from ..model.population import file_server
 from ..model.range import (AppService, DnsService, Host, HttpService, PostgresService, ProxyService,
                            SegmentKind, SmbService, SmtpService, Staff, english, japanese)
 
@@ -214,6 +216,7 @@ def zone_file(ctx: RangeContext, zone, server: Host) -> str:
         for host in rng.hosts:
             if rng.is_organisation_host(host) and host.name not in names and host.attachments:
                 lines.append(f"{host.name} IN A {host.primary_address}")
+        lines += [f"{p.pc} IN A {p.address}" for p in ctx.people if p.pc not in names]
     for record in zone.records:
         value = record.value
         if record.type == "MX":
@@ -261,6 +264,8 @@ def _plan_smtp(ctx: RangeContext, host: Host, svc: SmtpService, plan: HostPlan) 
                           welcome_mail(ctx, member), owner=member.user, mode="0600")
             for sub in ("cur", "tmp"):
                 plan.add_file(f"/home/{member.user}/Maildir/{sub}/.keep", "", owner=member.user)
+        for person in ctx.people:
+            plan.add_bulk_user(person.user, english(person.name), maildir=True)
     plan.services.append(ServicePlan(
         "smtp",
         ["postconf -F '*/*/chroot = n'", "postfix start"],
@@ -283,7 +288,17 @@ def _plan_imap(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
     plan.add_file("/etc/dovecot/local.conf", (
         "protocols = imap\nlisten = *\nmail_location = maildir:~/Maildir\n"
         "disable_plaintext_auth = no\nssl = no\nauth_mechanisms = plain login\n"
-        "log_path = syslog\nsyslog_facility = mail\nauth_verbose = yes\n"))
+        "log_path = syslog\nsyslog_facility = mail\nauth_verbose = yes\n"
+        "service imap-login {\n  process_min_avail = 2\n}\n"))
+    if ctx.people:
+        # The simulated staff log in from a password file (looked up first: a failed PAM lookup
+        # costs seconds); the named staff and admins are system accounts checked through PAM.
+        plan.add_file("/etc/dovecot/staff.passwd",
+                      "".join(f"{p.user}:{{PLAIN}}{p.password}::::::\n" for p in ctx.people),
+                      owner="dovecot", mode="0640")
+        plan.add_file("/etc/dovecot/conf.d/auth-system.conf.ext", (
+            "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%n /etc/dovecot/staff.passwd\n}\n"
+            "passdb {\n  driver = pam\n}\nuserdb {\n  driver = passwd\n}\n"))
     plan.services.append(ServicePlan("imap", ["dovecot"], banner_check(143, r"\* OK")))
 
 
@@ -364,6 +379,11 @@ def _plan_smb(ctx: RangeContext, host: Host, svc: SmbService, plan: HostPlan) ->
         plan.add_user(member.user, member.password, english(member.name), shell="/usr/sbin/nologin")
         start.append(f"printf '%s\\n%s\\n' '{_sh(member.password)}' '{_sh(member.password)}' "
                      f"| smbpasswd -a -s {member.user} >/dev/null")
+    if (server := file_server(rng)) and server.name == host.name and ctx.people:
+        for person in ctx.people:
+            plan.add_bulk_user(person.user, english(person.name))
+        plan.add_file("/etc/cyder/smb-users.json", json.dumps([[p.user, p.password] for p in ctx.people]), mode="0600")
+        start.append("python3 /opt/cyder/agent.py smb-import /etc/cyder/smb-users.json")
     start.append("smbd -D")
     plan.services.append(ServicePlan("smb", start, "smbclient -N -L //127.0.0.1 -m SMB3 >/dev/null 2>&1"))
 
@@ -419,6 +439,63 @@ def _plan_app(ctx: RangeContext, host: Host, svc: AppService, plan: HostPlan) ->
 def _plan_syslog(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
     # plan_logging gives this host's rsyslog its network inputs; rsyslog starts before services.
     plan.services.append(ServicePlan("syslog", ["true"], banner_free_check(RELP_PORT)))
+
+
+def plan_staff(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
+    """A staff container: one address alias per simulated PC, and the activity generator."""
+    rng = ctx.range
+    population = rng.population
+    people = ctx.people_in(host.name)
+    prefix = rng.segment(population.segment).subnet.prefixlen
+    plan.aliases = [f"{p.address}/{prefix}" for p in people[1:]]
+    proxy = ctx.proxy()
+    mail = rng.mail_server()
+    imap = next((h for h in rng.hosts if h.service("imap") and rng.is_organisation_host(h)), mail)
+    server = file_server(rng)
+    smb = server.service("smb") if server else None
+    resolver = ctx.resolver_for(host)
+    internal = lambda domain: domain == rng.domain or domain.endswith("." + rng.domain)  # noqa: E731
+    logins = []
+    for name in population.logins:
+        target = rng.host(name)
+        admin = next(u for u in target.users if u.sudo)
+        logins.append({"host": name, "address": str(target.address_seen_from(host)), "user": admin.name,
+                       "password": admin.password})
+    servers = [h.name for h in rng.hosts if rng.is_organisation_host(h) and h.role.value == "server"]
+    lookups = ([f"{n}.{rng.domain}" for n in servers] + [f"{n}.{rng.domain}" for n in ("wpad", "isatap", "ntp")]
+               + [s.domain for s in population.sites])
+    config = {
+        "seed": population.seed, "clock": population.clock, "domain": rng.domain,
+        "profile": population.profile.model_dump(mode="json"),
+        "dns": str(resolver.address_seen_from(host)) if resolver else None,
+        "proxy": [str(proxy.address_seen_from(host)), proxy.service("proxy").port] if proxy else None,
+        "mail": str(mail.address_seen_from(host)) if mail else None,
+        "imap": str(imap.address_seen_from(host)) if imap else None,
+        "file_server": {"name": server.name, "address": str(server.address_seen_from(host)),
+                        "workgroup": smb.workgroup, "common": smb.shares[0].name if smb.shares else ""}
+        if smb else None,
+        "logins": logins, "lookups": lookups,
+        "sites": [{"domain": s.domain, "paths": s.paths, "weight": s.weight, "internal": internal(s.domain)}
+                  for s in population.sites],
+        "colleagues": [{"user": p.user, "department": p.department.code} for p in ctx.people],
+        "pcs": [{"pc": p.pc, "fqdn": f"{p.pc}.{rng.domain}", "address": str(p.address), "user": p.user,
+                 "password": p.password, "name": japanese(p.name), "department": p.department.code,
+                 "share": p.department.share, "admin": p.department.admins} for p in people],
+    }
+    plan.add_file("/etc/cyder/staff.json", json.dumps(config, ensure_ascii=False), mode="0600")
+    for module in ("staff.py", "workday.py"):
+        plan.add_file(f"/opt/cyder/{module}",
+                      resources.files("cyder.agent").joinpath(module).read_text(encoding="utf-8"), mode="0755")
+    plan.services.append(ServicePlan(
+        "staff", ["setsid python3 /opt/cyder/staff.py >/dev/null 2>>/var/log/cyder-staff.log < /dev/null &"],
+        "pgrep -f /opt/cyder/staff.py >/dev/null"))
+
+
+def plan_process_monitor(plan: HostPlan) -> None:
+    """Log every process start on a PC to syslog (tag procmon), as endpoint monitoring would."""
+    plan.services.append(ServicePlan(
+        "procmon", ["setsid python3 /opt/cyder/agent.py procmon >/dev/null 2>&1 < /dev/null &"],
+        "pgrep -f 'agent.py procmon' >/dev/null"))
 
 
 PLANNERS: dict[str, Callable] = {

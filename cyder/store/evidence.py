@@ -190,8 +190,11 @@ class EvidenceStore:
             for word in short:
                 where.append("instr(e.raw, ?) > 0")
                 params.append(word)
+        # Following new events (after_id) goes in order of arrival, which reads the id range only;
+        # a search goes in time order.
+        order = "e.id" if query.after_id else "e.time, e.id"
         sql = ("SELECT e.id, e.team, e.time, e.host, e.source, e.kind, e.fields, e.raw FROM events e "
-               f"WHERE {' AND '.join(where)} ORDER BY e.time, e.id")
+               f"WHERE {' AND '.join(where)} ORDER BY {order}")
         if query.limit:
             sql += f" LIMIT {int(query.limit)}"
         with self._lock:

@@ -32,10 +32,11 @@ from docker.models.networks import Network
 
 from ... import hostnet
 from ...model.load import transport_pool
+from ...model.population import staffed
 from ...model.range import Range
 from ...provision import build_plans
-from ..base import (BackendError, ExecResult, HostStatus, Progress, ProgressCallback, RangeBackend, RangeStatus,
-                    check_team, no_progress)
+from ..base import (BackendError, ByteStream, ExecResult, HostStatus, HostUsage, Progress, ProgressCallback,
+                    RangeBackend, RangeStatus, check_team, no_progress)
 from . import images as image_builder
 from . import sealing
 
@@ -119,6 +120,7 @@ class DockerBackend(RangeBackend):
            timeout: float = 180.0) -> RangeStatus:
         """Create the team's networks and containers in parallel, then wait for every health check."""
         check_team(team)
+        rng = staffed(rng)
         images = image_builder.expected_images()
         if not image_builder.has_image(self.client, images.node):
             raise BackendError(f"image {images.node} is missing: run `cyder images build`")
@@ -444,6 +446,32 @@ class DockerBackend(RangeBackend):
         result = container.exec_run(["/bin/sh", "-c", f"tail -c +{int(offset) + 1} {quoted} | head -c {int(limit)}"],
                                     demux=True)
         return int(size.stdout.strip()), (result.output[0] or b"") if result.output else b""
+
+    def follow_file(self, team: str, host: str, path: str, offset: int) -> ByteStream:
+        """Stream a growing file from `offset` through one long-lived `tail -F` inside the host.
+
+        Lines arrive within tens of milliseconds of being written; the stream ends when the host
+        stops or the caller closes it (tail then dies on its next write).
+        """
+        container = self._container(team, host)
+        # tail cannot use inotify on overlayfs and polls: every 50 ms rather than its default second.
+        command = f"exec tail -c +{int(offset) + 1} -F -s 0.05 {shlex.quote(path)} 2>/dev/null"
+        try:
+            exec_id = self.client.api.exec_create(container.id, ["/bin/sh", "-c", command], stdout=True, stderr=False)
+            return self.client.api.exec_start(exec_id, stream=True)
+        except docker.errors.APIError as exc:
+            raise BackendError(f"cannot follow {path} on {host}: {exc.explanation or exc}") from None
+
+    def usage(self, team: str, host: str) -> HostUsage:
+        """CPU time and memory (without the page cache) of a host's container, from Docker's stats."""
+        container = self._container(team, host)
+        try:
+            stats = self.client.api.stats(container.id, stream=False, one_shot=True)
+        except docker.errors.APIError as exc:
+            raise BackendError(f"no stats for {host}: {exc.explanation or exc}") from None
+        memory = stats.get("memory_stats", {})
+        cache = memory.get("stats", {}).get("inactive_file", memory.get("stats", {}).get("cache", 0))
+        return HostUsage(stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9, max(0, memory.get("usage", 0) - cache))
 
     def write_file(self, team: str, host: str, path: str, data: bytes, mode: int = 0o644) -> None:
         """Write a file into a host, creating its folder."""
