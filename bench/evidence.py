@@ -92,7 +92,7 @@ async def live_run(backend: DockerBackend, store: EvidenceStore, team: str, coll
     await asyncio.sleep(3)  # let the last lines of the window arrive before stopping
     ingest.cancel()
     feed.close()
-    return {"duration": duration, "before": before, "after": after, "lines": lines_after - lines_before,
+    return {"window": (window["start"], window["start"] + duration), "duration": duration, "before": before, "after": after, "lines": lines_after - lines_before,
             "actions": staff.actions - actions_before, "staff": staff, "stored": stored, "latencies": latencies,
             "ingester_cpu": (own_after.ru_utime + own_after.ru_stime) - (own_before.ru_utime + own_before.ru_stime),
             "ingester_rss": own_after.ru_maxrss * 1024, "reconnects": feed.reconnects}
@@ -138,7 +138,7 @@ def main() -> int:
         filled = top_up(store, args.team, args.search_events)
         report(args, run, staff_hosts, status.collector, hosts)
         print(f"\ntopped the store up to {store.count(args.team):,} events in {filled:.0f} s\n")
-        queries = queries_for(store, args.team)
+        queries = queries_for(store, args.team, run["window"][0])
         print(timing_table(store, queries))
     finally:
         store.close()
@@ -176,21 +176,20 @@ def report(args, run: dict, staff_hosts: list[str], collector: str, hosts: list[
     print("\nby kind: " + ", ".join(f"{k} {v:,}" for k, v in sorted(run["staff"].done.items())))
 
 
-def queries_for(store: EvidenceStore, team: str) -> dict[str, Query]:
-    """Typical filtered queries built from values the run really produced."""
-    latest = max((s.evidence.time for s in store.search(Query(team=team, kinds=["proxy-access"], limit=1))),
-                 default=time.time())
-    pc = next((s.evidence.fields["client"] for s in store.search(Query(team=team, kinds=["proxy-access"], limit=1))),
-              "10.20.12.1")
-    hour = latest - 1800
+def queries_for(store: EvidenceStore, team: str, start: float) -> dict[str, Query]:
+    """Typical filtered queries built from values the run really produced (from `start` on)."""
+    first = next(store.search(Query(team=team, kinds=["dns-query"], since=start + 60, limit=1)))
+    pc = first.evidence.fields["client"]
+    login = next(store.search(Query(team=team, kinds=["auth"], since=start + 60, limit=1))).evidence.fields["user"]
     return {
-        "one PC's DNS queries in an hour": Query.parse(team, ["kind:dns-query", f"client={pc}"],
-                                                        since=hour, until=hour + 3600),
+        "one PC's DNS queries in the run's hour": Query.parse(team, ["kind:dns-query", f"client={pc}"],
+                                                             since=start, until=start + 3600),
         "proxy access to one domain (all days)": Query.parse(team, ["kind:proxy-access", "domain=www.weather.example"]),
-        "failed SSH logins for fsadmin": Query.parse(team, ["kind:auth", "result=failure", "user=fsadmin"]),
+        "one member of staff's logins (all days)": Query.parse(team, ["kind:auth", f"user={login}"]),
         "text search 'weather', first 100": Query.parse(team, ["weather"], limit=100),
-        "one host's events in 10 minutes": Query.parse(team, ["host:fw"], since=hour, until=hour + 600),
-        "everything from one PC, first 1000": Query.parse(team, [f"client={pc}"], limit=1000),
+        "the firewall's events in 10 minutes": Query.parse(team, ["host:fw"], since=start, until=start + 600),
+        "everything from one PC (all days), first 1000": Query.parse(team, [f"client={pc}"], limit=1000),
+        "free text: one PC's address, first 100": Query.parse(team, [pc], limit=100),
     }
 
 

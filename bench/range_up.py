@@ -6,7 +6,7 @@ extra networks, and polls the same health checks with `docker exec`. Both use th
 the same plans and the same sealed internal networks, so the difference is cyder's own overhead.
 
 Usage (as root, after scripts/setup.sh):
-    .venv/bin/python bench/range_up.py [--range saida-city] [--teams 5] [--rounds 2]
+    .venv/bin/python bench/range_up.py [--range saida-city] [--teams 5] [--rounds 2] [--staff N]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from cyder.backend.docker import DockerBackend, build_images
 from cyder.backend.docker.backend import (AGENT, LABEL_APP, LABEL_HASH, LABEL_HOST, LABEL_PLAN, LABEL_RANGE,
                                           LABEL_TEAM, LABEL_TRANSPORT, object_name, range_hash)
 from cyder.model import load_range
+from cyder.model.population import staffed, with_staff
 from cyder.paths import resolve_range
 from cyder.provision import build_plans
 
@@ -105,8 +106,12 @@ def main() -> int:
     parser.add_argument("--range", default="saida-city")
     parser.add_argument("--teams", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--staff", type=int, help="simulated staff PCs (default: the range's own head count)")
     args = parser.parse_args()
     rng = load_range(resolve_range(args.range))
+    if args.staff is not None:
+        rng = with_staff(rng, args.staff)
+    rng = staffed(rng)  # the baseline starts the staff containers too
     backend = DockerBackend()
     images = build_images(backend.client)
     backend.down(None)

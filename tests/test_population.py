@@ -112,6 +112,9 @@ def test_mail_file_and_name_servers_know_the_staff():
     people = workforce(with_staff(SAIDA, 40))
     zone = next(f["content"] for f in plans["dns"].files if f["path"].endswith("db.city.saida.lg.jp"))
     assert f"{people[5].pc} IN A {people[5].address}" in zone
+    reverse = next(f["content"] for f in plans["dns"].files if f["path"].endswith("db.12.20.10.in-addr.arpa"))
+    assert f"{str(people[5].address).rsplit('.', 1)[1]} IN PTR {people[5].pc}.city.saida.lg.jp." in reverse
+    assert not any("113.0.203.in-addr.arpa" in f["path"] for f in plans["dns"].files)  # not the internet's
     assert len(plans["groupware"].bulk_users) == 40 and all(u["maildir"] for u in plans["groupware"].bulk_users)
     passwd = next(f["content"] for f in plans["groupware"].files if f["path"] == "/etc/dovecot/staff.passwd")
     assert f"{people[0].user}:{{PLAIN}}{people[0].password}::::::" in passwd

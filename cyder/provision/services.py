@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Callable
 
-from ..model.population import file_server
+from ..model.population import file_server, is_staff_host
 from ..model.range import (AppService, DnsService, Host, HttpService, PostgresService, ProxyService,
                            SegmentKind, SmbService, SmtpService, Staff, english, japanese)
 
@@ -195,11 +195,35 @@ def _plan_dns(ctx: RangeContext, host: Host, svc: DnsService, plan: HostPlan) ->
         path = f"/etc/bind/cyder/db.{zone.domain}"
         conf.append(f'zone "{zone.domain}" {{ type master; file "{path}"; }};')
         plan.add_file(path, zone_file(ctx, zone, host))
+        if zone.include_hosts and zone.domain == rng.domain:
+            for name, content in reverse_zones(ctx, host).items():
+                conf.append(f'zone "{name}" {{ type master; file "/etc/bind/cyder/db.{name}"; }};')
+                plan.add_file(f"/etc/bind/cyder/db.{name}", content)
     plan.add_file("/etc/bind/named.conf", "\n".join(conf) + "\n")
     probe = zones[0].domain if zones else "."
     plan.services.append(ServicePlan(
         "dns", ["mkdir -p /run/named && chown bind:bind /run/named /var/cache/bind", "named -u bind"],
         f"dig +time=1 +tries=1 @127.0.0.1 {probe} SOA >/dev/null"))
+
+
+def reverse_zones(ctx: RangeContext, server: Host) -> dict[str, str]:
+    """PTR zones (one per /24) naming the organisation's hosts and staff PCs, so that logs such as
+    Postfix's "connect from soumu-012.city.saida.lg.jp[10.20.12.12]" show the PC's name."""
+    rng = ctx.range
+    inside = ctx.organisation_subnets()
+    names = [(a.address, f"{h.name}.{rng.domain}.") for h in rng.hosts
+             if rng.is_organisation_host(h) and not is_staff_host(h.name) for a in h.attachments
+             if any(a.address in subnet for subnet in inside)]
+    names += [(p.address, f"{p.pc}.{rng.domain}.") for p in ctx.people]
+    zones: dict[str, list[str]] = {}
+    for address, name in names:
+        octets = str(address).split(".")
+        zone = f"{octets[2]}.{octets[1]}.{octets[0]}.in-addr.arpa"
+        if zone not in zones:
+            zones[zone] = ["$TTL 300", f"@ IN SOA {server.name}.{rng.domain}. hostmaster.{rng.domain}. (1 3600 600 86400 300)",
+                           f"@ IN NS {server.name}.{rng.domain}."]
+        zones[zone].append(f"{octets[3]} IN PTR {name}")
+    return {zone: "\n".join(lines) + "\n" for zone, lines in zones.items()}
 
 
 def zone_file(ctx: RangeContext, zone, server: Host) -> str:
@@ -363,8 +387,9 @@ def _plan_smb(ctx: RangeContext, host: Host, svc: SmbService, plan: HostPlan) ->
         "   server role = standalone server", "   map to guest = bad user", "   disable netbios = yes",
         "   smb ports = 445", "   logging = syslog@2", "   load printers = no", "   printing = bsd",
         "   printcap name = /dev/null", "   disable spoolss = yes", "   unix charset = UTF-8",
-        # full_audit writes every open, rename and delete to syslog: the file-access evidence.
-        "   vfs objects = full_audit", "   full_audit:prefix = %u|%I|%m|%S",
+        # full_audit writes every open, rename and delete to syslog: the file-access evidence. %U is
+        # the account that logged on (%u would be the forced user, root).
+        "   vfs objects = full_audit", "   full_audit:prefix = %U|%I|%m|%S",
         "   full_audit:success = connect disconnect openat renameat unlinkat mkdirat",
         "   full_audit:failure = connect openat", "   full_audit:facility = LOCAL5",
         "   full_audit:priority = NOTICE", ""]

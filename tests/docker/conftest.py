@@ -9,6 +9,7 @@ import pytest
 
 from cyder.backend.docker import DockerBackend, build_images
 from cyder.model import load_range
+from cyder.model.population import with_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,9 +27,13 @@ def backend():
     return backend
 
 
+# Tests run Saida City with 30 simulated staff (one container) rather than its thousand.
+TEST_STAFF = 30
+
+
 @pytest.fixture(scope="session")
 def saida():
-    return load_range(ROOT / "ranges" / "saida-city.yaml")
+    return with_staff(load_range(ROOT / "ranges" / "saida-city.yaml"), TEST_STAFF)
 
 
 @pytest.fixture(scope="session")

@@ -157,5 +157,5 @@ def test_the_attack_traces_reach_the_evidence_store_with_their_fields(backend, s
     assert len(find("kind:auth", "result=failure", "user=fsadmin", f"client={pc_address}")) >= 4
     assert find("kind:auth", "result=success", "user=fsadmin")
     assert find("kind:mail", f"to={variant.values['target'].user}@city.saida.lg.jp", "status=sent")
-    assert find("kind:file-access", "share=共有")
+    assert find("kind:file-access", "share=共有", f"client={pc_address}")
     store.close()
