@@ -387,6 +387,8 @@ def _plan_smb(ctx: RangeContext, host: Host, svc: SmbService, plan: HostPlan) ->
         "   server role = standalone server", "   map to guest = bad user", "   disable netbios = yes",
         "   smb ports = 445", "   logging = syslog@2", "   load printers = no", "   printing = bsd",
         "   printcap name = /dev/null", "   disable spoolss = yes", "   unix charset = UTF-8",
+        # A plain smbpasswd file: a thousand simulated staff are written into it at once.
+        "   passdb backend = smbpasswd:/etc/samba/smbpasswd",
         # full_audit writes every open, rename and delete to syslog: the file-access evidence. %U is
         # the account that logged on (%u would be the forced user, root).
         "   vfs objects = full_audit", "   full_audit:prefix = %U|%I|%m|%S",
@@ -400,22 +402,19 @@ def _plan_smb(ctx: RangeContext, host: Host, svc: SmbService, plan: HostPlan) ->
         plan.add_file(f"{share.path}/.cyder-share", "")
     plan.add_file("/etc/samba/smb.conf", "\n".join(conf))
     start = ["mkdir -p /run/samba /var/lib/samba/private"]
+    accounts = []
     for member in rng.staff:
         plan.add_user(member.user, member.password, english(member.name), shell="/usr/sbin/nologin")
-        start.append(f"printf '%s\\n%s\\n' '{_sh(member.password)}' '{_sh(member.password)}' "
-                     f"| smbpasswd -a -s {member.user} >/dev/null")
-    if (server := file_server(rng)) and server.name == host.name and ctx.people:
+        accounts.append([member.user, member.password])
+    if (server := file_server(rng)) and server.name == host.name:
         for person in ctx.people:
             plan.add_bulk_user(person.user, english(person.name))
-        plan.add_file("/etc/cyder/smb-users.json", json.dumps([[p.user, p.password] for p in ctx.people]), mode="0600")
+            accounts.append([person.user, person.password])
+    if accounts:
+        plan.add_file("/etc/cyder/smb-users.json", json.dumps(accounts), mode="0600")
         start.append("python3 /opt/cyder/agent.py smb-import /etc/cyder/smb-users.json")
     start.append("smbd -D")
     plan.services.append(ServicePlan("smb", start, "smbclient -N -L //127.0.0.1 -m SMB3 >/dev/null 2>&1"))
-
-
-def _sh(text: str) -> str:
-    """Escape text for use inside single quotes in sh."""
-    return text.replace("'", "'\\''")
 
 
 def _plan_postgres(ctx: RangeContext, host: Host, svc: PostgresService, plan: HostPlan) -> None:
