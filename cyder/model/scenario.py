@@ -15,6 +15,7 @@ from typing import Annotated, Literal, Union
 from pydantic import ConfigDict, Field
 
 from .range import Name, Strict, Text
+from .rubric import Scoring
 
 StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="lower-case letters, digits and '-'")]
 Technique = Annotated[str, Field(pattern=r"^T\d{4}(\.\d{3})?$", description="MITRE ATT&CK technique id, e.g. T1566.001")]
@@ -290,6 +291,7 @@ class Scenario(Strict):
     infrastructure: list[Infrastructure] = Field([], description="attacker addresses and DNS names set up per team")
     steps: list[Step] = Field(min_length=1)
     injects: list[Inject] = []
+    scoring: Scoring | None = Field(None, description="the rubric: points per indicator, action, report field and check")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

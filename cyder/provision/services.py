@@ -199,6 +199,9 @@ def _plan_dns(ctx: RangeContext, host: Host, svc: DnsService, plan: HostPlan) ->
             for name, content in reverse_zones(ctx, host).items():
                 conf.append(f'zone "{name}" {{ type master; file "/etc/bind/cyder/db.{name}"; }};')
                 plan.add_file(f"/etc/bind/cyder/db.{name}", content)
+            # Domains the defenders sinkhole (`cyder act block-domain-dns`) are added here.
+            conf.append('include "/etc/bind/cyder/blocked.conf";')
+            plan.add_file("/etc/bind/cyder/blocked.conf", "")
     plan.add_file("/etc/bind/named.conf", "\n".join(conf) + "\n")
     probe = zones[0].domain if zones else "."
     plan.services.append(ServicePlan(
@@ -355,13 +358,17 @@ def _plan_proxy(ctx: RangeContext, host: Host, svc: ProxyService, plan: HostPlan
         f"http_port {svc.port}\n"
         f"acl staff src {' '.join(str(n) for n in allowed)}\n"
         "acl SSL_ports port 443\nacl CONNECT method CONNECT\n"
-        "http_access deny CONNECT !SSL_ports\nhttp_access allow staff\nhttp_access deny all\n"
+        "http_access deny CONNECT !SSL_ports\n"
+        # Domains the defenders deny (`cyder act block-domain-proxy`); Squid wants the file non-empty.
+        'acl blocked dstdomain "/etc/squid/blocked-domains"\nhttp_access deny blocked\n'
+        "http_access allow staff\nhttp_access deny all\n"
         "access_log daemon:/var/log/squid/access.log squid\n"
         "access_log syslog:local7.info squid\n"
         "cache deny all\ncache_mem 8 MB\nmemory_pools off\n" + dns +
         f"visible_hostname {ctx.fqdn(host)}\npid_filename /run/squid.pid\n"
         "coredump_dir /var/spool/squid\nshutdown_lifetime 1 seconds\n"
         "forwarded_for on\nvia on\nconnect_timeout 4 seconds\n"))
+    plan.add_file("/etc/squid/blocked-domains", ".blocked.invalid\n")
     plan.services.append(ServicePlan(
         "proxy", ["mkdir -p /var/log/squid && chown proxy:proxy /var/log/squid", "squid"],
         banner_free_check(svc.port)))

@@ -56,14 +56,20 @@ class AttackRun:
     """One replay of a variant against a team's range."""
 
     def __init__(self, backend: RangeBackend, team: str, variant: Variant, speed: float = 1.0,
-                 on_event: Callable[[StepEvent], None] = lambda _: None, until: float | None = None):
+                 on_event: Callable[[StepEvent], None] = lambda _: None, until: float | None = None,
+                 start_at: float = 0.0, previous: dict[str, bool] | None = None,
+                 facts: dict[str, Any] | None = None):
+        """`start_at`, `previous` (step -> whether the chain went on after it) and `facts` resume a
+        run that was stopped: finished steps are not run again, the clock goes on from `start_at`."""
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.backend, self.team, self.variant, self.speed = backend, team, variant, speed
         self.until = until
         self.on_event = on_event
         self.events: list[StepEvent] = []
-        self.ctx = StepContext(backend, team, variant, speed)
+        self.ctx = StepContext(backend, team, variant, speed, facts if facts is not None else {})
+        self.start_at = start_at
+        self.previous = dict(previous or {})
         self._done: dict[str, asyncio.Future[bool]] = {}
         self._start = 0.0
 
@@ -79,10 +85,13 @@ class AttackRun:
     async def run(self) -> list[StepEvent]:
         """Prepare the attacker's infrastructure, then run the chain to its end; return the events."""
         await self.prepare_infrastructure()
-        self._start = time.monotonic()
+        self._start = time.monotonic() - self.start_at / self.speed
         loop = asyncio.get_running_loop()
         self._done = {p.step.id: loop.create_future() for p in self.variant.steps}
-        chain = [p for p in self.variant.steps if p.fallback_for is None]
+        for step_id, went_on in self.previous.items():
+            if step_id in self._done:
+                self._done[step_id].set_result(went_on)
+        chain = [p for p in self.variant.steps if p.fallback_for is None and p.step.id not in self.previous]
         await asyncio.gather(*(self._run_chain_step(p) for p in chain))
         return self.events
 

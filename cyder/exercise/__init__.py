@@ -1,0 +1,1 @@
+"""The exercise engine: a team's day, its submissions, actions, checks and ledger."""

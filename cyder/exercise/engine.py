@@ -1,0 +1,496 @@
+"""The exercise engine: one team's CYDER day, from the range coming up to the last point scored.
+
+An `Exercise` loads a scenario for a team, brings up (or re-attaches to) the team's range, runs
+the exercise clock (start, pause, resume, speed), drives the attack chain, delivers injects,
+follows the evidence, takes the team's submissions and actions through its methods, checks the
+range in rounds (response, recovery, availability) and writes every point to the ledger with its
+reason. Everything is persisted as it happens in an ExerciseStore, so a new Exercise for the same
+team and store resumes where the last one stopped. It has no user interface and keeps no
+per-process state that assumes one team: run one instance per team, in one process or many.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+from ..backend.base import RangeBackend
+from ..errors import CyderError
+from ..evidence.collect import EvidenceFeed
+from ..model.population import staffed, with_staff
+from ..model.rubric import CheckRule, Phase, Scoring
+from ..model.scenario import parse_offset
+from ..model.scenario_load import load_scenario
+from ..scenario.engine import AttackRun, StepEvent
+from ..scenario.variant import _substitute_data, make_variant, substitute, team_seed
+from ..staffing import set_clock
+from ..store.evidence import EvidenceStore
+from . import scoring
+from .actions import take_action
+from .checks import baseline_keys, run_check
+from .normalise import IndicatorError, normalise
+from .store import ExerciseStore, LedgerEntry
+
+
+@dataclass
+class ExerciseEvent:
+    """Something interfaces render: clock, inject, step, ledger, submission, action, check, finish."""
+
+    kind: str
+    time: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class ExerciseError(CyderError):
+    """A request the exercise cannot take (unknown report, report already filed, no hint left...)."""
+
+
+class Exercise:
+    """One team's exercise, persisted in a store; construct it again to resume."""
+
+    def __init__(self, backend: RangeBackend, store: ExerciseStore, team: str, scenario: str | Path | None = None,
+                 *, seed: int | None = None, speed: float = 1.0, course: str | None = None, staff: int | None = None,
+                 evidence: EvidenceStore | None = None, on_event: Callable[[ExerciseEvent], None] | None = None):
+        self.backend, self.store, self.team = backend, store, team
+        existing = store.load(team)
+        if existing is None:
+            if scenario is None:
+                raise ExerciseError(f"team {team} has no exercise in {store.path}: name a scenario to start one")
+            sc, _ = load_scenario(scenario)
+            settings = {"scenario": str(Path(scenario).resolve()), "seed": seed if seed is not None else team_seed(team, sc),
+                        "course": course or sc.course.value, "staff": staff, "created": time.time()}
+            store.create(team, settings, {"offset": 0.0, "wall": None, "speed": speed, "paused": False,
+                                          "started": False, "finished": False})
+            existing = store.load(team)
+        self.settings, self.clock = existing
+        self.scenario, rng = load_scenario(self.settings["scenario"])
+        if self.settings.get("staff") is not None:
+            rng = with_staff(rng, self.settings["staff"])
+        self.range = rng
+        self.variant = make_variant(self.scenario, rng, self.settings["seed"])
+        self.rubric: Scoring = self._resolved_rubric()
+        self.truth = scoring.ground_truth(self.variant, self.rubric)
+        self.preset = scoring.preset(self.settings["course"])
+        self.evidence_store = evidence
+        self.feed: EvidenceFeed | None = None
+        self._listeners: list[asyncio.Queue] = []
+        self._on_event = on_event
+        self._attack: asyncio.Task | None = None
+        self._facts: dict[str, Any] = {}
+        self._restore()
+
+    # -- state from the journal ------------------------------------------------------------------
+
+    def _resolved_rubric(self) -> Scoring:
+        """The scenario's rubric with the team's variables filled in."""
+        rubric = self.scenario.scoring or Scoring()
+        return Scoring.model_validate(_substitute_data(rubric.model_dump(), self.variant.values))
+
+    def _restore(self) -> None:
+        """Rebuild what happened so far from the journal and the ledger."""
+        journal = self.store.journal(self.team)
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.injects: dict[str, dict[str, Any]] = {}
+        self.reports: set[str] = set()
+        self.hints: dict[str, int] = {}
+        self.incident_declared = False
+        self.last_round = 0.0
+        for entry in journal:
+            if entry.kind == "step":
+                self.steps[entry.data["step"]] = entry.data
+            elif entry.kind == "facts":
+                self._facts = entry.data
+            elif entry.kind == "inject":
+                self.injects[entry.data["id"]] = entry.data
+            elif entry.kind == "report":
+                self.reports.add(entry.data["report"])
+            elif entry.kind == "hint":
+                self.hints[entry.data["step"]] = max(self.hints.get(entry.data["step"], 0), entry.data["tier"])
+            elif entry.kind == "round":
+                self.last_round = entry.time
+        ledger = self.store.ledger(self.team)
+        self.credited_rules = {e.rule for e in ledger if e.points > 0 or e.rule.startswith("incident")}
+        self.incident_declared = any(e.rule == "incident" and e.points > 0 for e in ledger)
+        self.credited_indicators = {(e.evidence["kind"], e.evidence["matched"]) for e in ledger
+                                    if e.rule.startswith("indicator:") and e.points > 0}
+
+    # -- clock ------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Seconds of exercise time since the start."""
+        clock = self.clock
+        if not clock["started"] or clock["paused"] or clock["finished"] or clock["wall"] is None:
+            return clock["offset"]
+        return clock["offset"] + (time.time() - clock["wall"]) * clock["speed"]
+
+    @property
+    def duration(self) -> float:
+        """The planned length of the exercise, in seconds of exercise time."""
+        return float(parse_offset(self.scenario.duration))
+
+    def _set_clock(self, **changes: Any) -> None:
+        current = self.now()
+        self.clock = {**self.clock, "offset": current, "wall": time.time(), **changes}
+        self.store.save_clock(self.team, self.clock)
+        self.store.log(self.team, current, "clock", dict(self.clock))
+        self._emit("clock", {"speed": self.clock["speed"], "paused": self.clock["paused"],
+                             "finished": self.clock["finished"]})
+
+    def _sync_staff_clock(self) -> None:
+        """Keep the simulated staff's office day in step with the exercise clock."""
+        population = self.range.population
+        if population is None:
+            return
+        hours, minutes = population.clock.split(":")
+        office = int(hours) * 3600 + int(minutes) * 60 + self.now()
+        set_clock(self.backend, self.team, office=office, speed=self.clock["speed"],
+                  paused=self.clock["paused"] or self.clock["finished"])
+
+    async def pause(self) -> None:
+        """Stop the clock: the attack, the injects and the staff wait."""
+        if self.clock["paused"] or self.clock["finished"]:
+            return
+        self._set_clock(paused=True)
+        await self._stop_attack()
+        await asyncio.to_thread(self._sync_staff_clock)
+
+    async def resume(self) -> None:
+        """Start the clock again after a pause."""
+        if not self.clock["paused"] or self.clock["finished"]:
+            return
+        self._set_clock(paused=False)
+        await asyncio.to_thread(self._sync_staff_clock)
+        self._start_attack()
+
+    async def set_speed(self, speed: float) -> None:
+        """Run the clock faster or slower (1 is real time)."""
+        if speed <= 0:
+            raise ExerciseError("speed must be positive")
+        running = self._attack is not None
+        await self._stop_attack()
+        self._set_clock(speed=speed)
+        await asyncio.to_thread(self._sync_staff_clock)
+        if running:
+            self._start_attack()
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        event = ExerciseEvent(kind, self.now(), data)
+        if self._on_event:
+            self._on_event(event)
+        for listener in self._listeners:
+            listener.put_nowait(event)
+
+    async def events(self) -> AsyncIterator[ExerciseEvent]:
+        """Every event from now on (an endless async iterator)."""
+        queue: asyncio.Queue = asyncio.Queue()
+        self._listeners.append(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._listeners.remove(queue)
+
+    def _credit(self, rule: str, points: float, phase: Phase | str, reason: str, evidence: dict[str, Any]) -> LedgerEntry:
+        entry = self.store.credit(LedgerEntry(self.team, self.now(), rule, points, Phase(phase).value, reason, evidence))
+        if points > 0:
+            self.credited_rules.add(rule)
+        self._emit("ledger", entry.to_json())
+        return entry
+
+    def totals(self) -> dict[str, float]:
+        """Points per phase and in all, from the ledger."""
+        return self.store.totals(self.team)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    async def run(self, until_end: bool = True) -> dict[str, float]:
+        """Bring the range up if needed, start or resume the clock, and run until the planned end
+        (or until cancelled); return the totals."""
+        if not await asyncio.to_thread(self.backend.status, self.team, False):
+            self._emit("range", {"state": "starting", "range": self.range.name})
+            await asyncio.to_thread(self.backend.up, staffed(self.range), self.team)
+        self._emit("range", {"state": "ready", "range": self.range.name})
+        await self._take_baselines()
+        if not self.clock["started"]:
+            self._set_clock(started=True, wall=time.time())
+            self.store.log(self.team, 0.0, "start", {"seed": self.settings["seed"], "course": self.settings["course"]})
+        await asyncio.to_thread(self._sync_staff_clock)
+        tasks = []
+        if self.evidence_store is not None and self.range.logging:
+            self.feed = EvidenceFeed(self.backend, self.evidence_store, self.team, self.range.logging.collector)
+            tasks.append(asyncio.create_task(self.feed.run()))
+        if not self.clock["paused"] and not self.clock["finished"]:
+            self._start_attack()
+        try:
+            while not self.clock["finished"]:
+                await self._tick()
+                if until_end and self.now() >= self.duration:
+                    await self.finish()
+                    break
+                await asyncio.sleep(0.5)
+        finally:
+            await self._stop_attack()
+            for task in tasks:
+                task.cancel()
+            if self.feed:
+                self.feed.close()
+        return self.totals()
+
+    async def finish(self) -> None:
+        """End the exercise: a last round of checks, then the clock stops for good."""
+        await self._stop_attack()
+        await self._round(final=True)
+        self._set_clock(finished=True)
+        self.store.log(self.team, self.now(), "finish", self.totals())
+        await asyncio.to_thread(self._sync_staff_clock)
+        self._emit("finish", self.totals())
+
+    async def _take_baselines(self) -> None:
+        for rule in [*self.rubric.responses, *self.rubric.recovery]:
+            for key, host, command in baseline_keys(rule.check):
+                if self.store.baseline(self.team, key) is None:
+                    result = await asyncio.to_thread(self.backend.exec, self.team, host, command)
+                    self.store.baseline(self.team, key, result.stdout.strip())
+
+    def _previous_outcomes(self) -> dict[str, bool]:
+        """Steps already done, and whether the chain went on after each (for resuming the attack)."""
+        previous = {}
+        for step_id, event in self.steps.items():
+            if event["outcome"] == "executed":
+                previous[step_id] = True
+            elif event["outcome"] == "skipped":
+                previous[step_id] = False
+            else:
+                fallback = self.scenario.step(step_id).on_blocked if self.scenario.step(step_id) else "stop"
+                if fallback == "stop":
+                    previous[step_id] = False
+                elif fallback in self.steps:
+                    previous[step_id] = self.steps[fallback]["outcome"] == "executed"
+        return previous
+
+    def _start_attack(self) -> None:
+        if self._attack is not None and not self._attack.done():
+            return
+        run = AttackRun(self.backend, self.team, self.variant, speed=self.clock["speed"], on_event=self._on_step,
+                        start_at=self.now(), previous=self._previous_outcomes(), facts=self._facts)
+        self._attack = asyncio.create_task(run.run())
+
+    async def _stop_attack(self) -> None:
+        if self._attack is not None:
+            self._attack.cancel()
+            try:
+                await self._attack
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - a cancelled step is re-run on resume
+                pass
+            self._attack = None
+
+    def _on_step(self, event: StepEvent) -> None:
+        data = event.to_json()
+        self.steps[event.step] = data
+        self.store.log(self.team, event.actual, "step", data)
+        self.store.log(self.team, event.actual, "facts", self._facts)
+        self._emit("step", data)
+
+    async def _tick(self) -> None:
+        """Deliver due injects and run a round of checks when one is due."""
+        self.deliver_due_injects()
+        if self.now() - self.last_round >= parse_offset(self.rubric.availability.round):
+            await self._round()
+
+    def deliver_due_injects(self) -> list[dict[str, Any]]:
+        """Deliver every inject whose time or trigger has come; return the ones delivered now."""
+        now = self.now()
+        delivered = []
+        for inject in self.scenario.injects:
+            if inject.id in self.injects:
+                continue
+            due = self._inject_due(inject)
+            if due is not None and now >= due:
+                data = {"id": inject.id, "due": due,
+                        "deadline": due + parse_offset(inject.deadline) if inject.deadline is not None else None,
+                        "sender": _texts(inject.sender, self.variant.values), "recipient": inject.recipient,
+                        "subject": _texts(inject.subject, self.variant.values),
+                        "body": _texts(inject.body, self.variant.values)}
+                self.injects[inject.id] = data
+                self.store.log(self.team, now, "inject", data)
+                self._emit("inject", data)
+                delivered.append(data)
+        return delivered
+
+    def _inject_due(self, inject) -> float | None:
+        if inject.at is not None:
+            return float(parse_offset(inject.at))
+        step = self.steps.get(inject.trigger)
+        if step is None or step["outcome"] != "executed":
+            return None
+        return step["actual"] + parse_offset(inject.delay)
+
+    async def _round(self, final: bool = False) -> None:
+        """Check availability, then every response and recovery rule not yet earned."""
+        now = self.now()
+        self.last_round = now
+        results: dict[str, Any] = {}
+        baselines = {key: self.store.baseline(self.team, key) or ""
+                     for rule in [*self.rubric.responses, *self.rubric.recovery]
+                     for key, _, _ in baseline_keys(rule.check)}
+        for ref in self.rubric.availability.services:
+            up = await asyncio.to_thread(self.backend.check_service, self.team, ref.host, ref.service)
+            results[f"{ref.host}/{ref.service}"] = up
+            if not up and self.rubric.availability.penalty:
+                self._credit(f"availability:{ref.host}/{ref.service}", -self.rubric.availability.penalty, Phase.recovery,
+                             f"{ref.service} on {ref.host} did not answer in the round at {now:.0f} s",
+                             {"host": ref.host, "service": ref.service, "round": now})
+        for phase, rules in ((Phase.response, self.rubric.responses), (Phase.recovery, self.rubric.recovery)):
+            for rule in rules:
+                if rule.id in self.credited_rules or not self._rule_due(rule) or (rule.final and not final):
+                    continue
+                check = await asyncio.to_thread(run_check, self.backend, self.team, self.range, rule.check, baselines)
+                results[rule.id] = check.passed
+                if check.passed:
+                    elapsed = self._since_step(rule.step)
+                    bonus = scoring.time_bonus(rule.points, elapsed, self.rubric.time_bonus)
+                    self._credit(rule.id, rule.points + bonus, phase,
+                                 f"{_en(rule.name)}: {check.detail}" + (f" (+{bonus:g} for speed)" if bonus else ""),
+                                 {"check": rule.check.model_dump(exclude_none=True), "seen": check.detail,
+                                  "step_time": self.steps.get(rule.step, {}).get("actual") if rule.step else None})
+        self.store.log(self.team, now, "round", {"final": final, "results": results})
+        self._emit("round", {"final": final, "results": results})
+
+    def _rule_due(self, rule: CheckRule) -> bool:
+        """A rule is checked once its step has happened and the rule it follows has been earned."""
+        if rule.step and rule.step not in self.steps:
+            return False
+        return not rule.after or rule.after in self.credited_rules
+
+    def _since_step(self, step: str | None) -> float | None:
+        if not step:
+            return None
+        happened = self.steps.get(step)
+        return self.now() - happened["actual"] if happened else 0.0
+
+    # -- what the team submits --------------------------------------------------------------------
+
+    def submit_indicator(self, kind: str, value: str, note: str = "") -> dict[str, Any]:
+        """Judge an indicator against the team's ground truth and score it; return the verdict."""
+        try:
+            verdict = scoring.judge_indicator(kind, value, self.truth, self.credited_indicators)
+        except IndicatorError as exc:
+            raise ExerciseError(str(exc)) from None
+        record = {"kind": kind, "value": value, "canonical": verdict.canonical, "note": note}
+        if verdict.correct and verdict.duplicate:
+            record["verdict"] = "already credited"
+        elif verdict.correct:
+            item = verdict.matched
+            points = self.rubric.indicators.points[kind]
+            bonus = scoring.time_bonus(points, self._since_step(item.step), self.rubric.time_bonus)
+            self.credited_indicators.add((item.kind, item.value))
+            self._credit(f"indicator:{kind}:{item.value}", points + bonus, Phase.detection,
+                         f"{kind} {item.value} is a trace of step {item.step}" + (f" (+{bonus:g} for speed)" if bonus else ""),
+                         {"kind": kind, "submitted": value, "matched": item.value, "step": item.step, "note": note})
+            record["verdict"] = "correct"
+        else:
+            self._credit(f"wrong-indicator:{kind}", -self.rubric.indicators.wrong, Phase.detection,
+                         f"{kind} {verdict.canonical} is not in this team's ground truth",
+                         {"kind": kind, "submitted": value, "canonical": verdict.canonical, "note": note})
+            record["verdict"] = "wrong"
+        self.store.log(self.team, self.now(), "indicator", record)
+        self._emit("indicator", record)
+        return record
+
+    def declare_incident(self, hosts: list[str], note: str = "") -> dict[str, Any]:
+        """Declare the incident with the hosts the team believes affected."""
+        rule = self.rubric.incident
+        declared = {normalise("host", h).split(".")[0] for h in hosts if h.strip()}
+        record = {"hosts": sorted(declared), "note": note}
+        if rule is None or self.incident_declared:
+            record["verdict"] = "recorded"
+        else:
+            needed = {h.lower() for h in rule.hosts}
+            missing = sorted(needed - declared)
+            if missing:
+                self._credit("incident-incomplete", 0, Phase.detection,
+                             f"incident declared without {', '.join(missing)}", {"declared": sorted(declared), "missing": missing})
+                record["verdict"] = f"incomplete: {', '.join(missing)} missing"
+            else:
+                bonus = scoring.time_bonus(rule.points, self._since_step(rule.step), self.rubric.time_bonus)
+                self._credit("incident", rule.points + bonus, Phase.detection,
+                             f"incident declared with {', '.join(sorted(needed))}" + (f" (+{bonus:g} for speed)" if bonus else ""),
+                             {"declared": sorted(declared), "expected": sorted(needed)})
+                self.incident_declared = True
+                record["verdict"] = "correct"
+        self.store.log(self.team, self.now(), "incident", record)
+        self._emit("incident", record)
+        return record
+
+    def act(self, action: str, params: dict[str, str]) -> str:
+        """Carry out a response action on the range (blocking: call from a thread in async code)."""
+        outcome = take_action(self.backend, self.team, self.range, action, params)
+        self.store.log(self.team, self.now(), "action", {"action": action, "params": params, "outcome": outcome})
+        self._emit("action", {"action": action, "params": params, "outcome": outcome})
+        return outcome
+
+    def save_draft(self, report: str, fields: dict[str, str]) -> None:
+        """Keep a report draft (nothing typed is lost)."""
+        self._report_rule(report)
+        self.store.save_draft(self.team, report, fields)
+
+    def submit_report(self, report: str, fields: dict[str, str]) -> dict[str, Any]:
+        """File a report: each field is judged and scored; late reports keep a share of the points."""
+        rule = self._report_rule(report)
+        if report in self.reports:
+            raise ExerciseError(f"report {report} was already filed")
+        expected = {f.name: list(f.expect) for f in rule.fields}
+        verdicts = scoring.judge_report(rule, fields, expected)
+        deadline = self.injects.get(rule.inject, {}).get("deadline") if rule.inject else None
+        late = deadline is not None and self.now() > deadline
+        factor = rule.late_factor if late else 1.0
+        for verdict in verdicts:
+            self._credit(f"report:{report}:{verdict.name}", round(verdict.points * factor, 1), Phase.reporting,
+                         f"{_en(rule.name)}, {verdict.name}: {verdict.reason}" + (" (late)" if late and verdict.points else ""),
+                         {"report": report, "field": verdict.name, "text": fields.get(verdict.name, ""),
+                          "deadline": deadline, "late": late})
+        self.reports.add(report)
+        self.store.save_draft(self.team, report, fields)
+        record = {"report": report, "late": late, "fields": fields,
+                  "points": sum(round(v.points * factor, 1) for v in verdicts)}
+        self.store.log(self.team, self.now(), "report", record)
+        self._emit("report", record)
+        return record
+
+    def _report_rule(self, report: str):
+        rule = next((r for r in self.rubric.reports if r.id == report), None)
+        if rule is None:
+            raise ExerciseError(f"unknown report {report!r}; expected one of {', '.join(r.id for r in self.rubric.reports)}")
+        return rule
+
+    def take_hint(self, step: str) -> dict[str, Any]:
+        """The next hint for a step, at its cost (course presets decide how many and how dear)."""
+        hint = next((h for h in self.rubric.hints if h.step == step), None)
+        offered = min(len(hint.tiers), self.preset.hint_tiers) if hint else 0
+        taken = self.hints.get(step, 0)
+        if taken >= offered:
+            raise ExerciseError(f"no more hints for {step} in course {self.settings['course']}")
+        tier = hint.tiers[taken]
+        cost = round(tier.cost * self.preset.hint_cost, 1)
+        self._credit(f"hint:{step}:{taken + 1}", -cost, Phase.detection, f"hint {taken + 1} for step {step}",
+                     {"step": step, "tier": taken + 1, "text": _en(tier.text)})
+        self.hints[step] = taken + 1
+        record = {"step": step, "tier": taken + 1, "cost": cost, "text": _texts(tier.text, self.variant.values)}
+        self.store.log(self.team, self.now(), "hint", record)
+        return record
+
+
+def _en(text) -> str:
+    return text if isinstance(text, str) else text.en
+
+
+def _texts(text, values: dict[str, Any]) -> dict[str, str]:
+    """A text in both languages with the team's variables filled in."""
+    if isinstance(text, str):
+        return {"ja": substitute(text, values), "en": substitute(text, values)}
+    return {"ja": substitute(text.ja, values), "en": substitute(text.en, values)}
