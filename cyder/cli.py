@@ -97,6 +97,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_staff)
 
+    p = sub.add_parser("run", help="run a whole exercise for a team without a user interface, then write the results")
+    p.add_argument("scenario", nargs="?", help="scenario file or shipped name (not needed to resume)")
+    _exercise_options(p)
+    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--speed", type=float, default=1.0, help="clock speed: 60 runs an hour in a minute (default 1)")
+    p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
+    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
+    p.add_argument("--headless", action="store_true", help="no user interface (the only mode of `cyder run`)")
+    p.add_argument("--results", default="results", help="folder for the ledger and the debrief (default ./results)")
+    p.add_argument("--json", action="store_true", help="print each event as a JSON line")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("act", help="take a response action on a team's range (scored by the range's state)")
+    p.add_argument("action", help="block-ip, block-domain-dns, block-domain-proxy, isolate, reconnect, kill-process, "
+                                  "lock-account, reset-password, remove-persistence, quarantine-mail, delete-file")
+    p.add_argument("params", nargs="*", metavar="KEY=VALUE", help="e.g. address=203.0.113.51 or host=pc01 pattern=x")
+    _exercise_options(p)
+    p.set_defaults(func=cmd_act)
+
+    p = sub.add_parser("submit", help="submit an indicator, the incident, a report or take a hint for a team")
+    what = p.add_subparsers(metavar="WHAT", dest="what")
+    q = what.add_parser("indicator", help="an indicator: ip, domain, url, hash, account, host, file or mail")
+    q.add_argument("kind")
+    q.add_argument("value")
+    q.add_argument("--note", default="")
+    q = what.add_parser("incident", help="declare the incident with the affected hosts")
+    q.add_argument("hosts", nargs="+")
+    q = what.add_parser("report", help="file a report form: field=text ...")
+    q.add_argument("report", help="report id, e.g. first-report")
+    q.add_argument("fields", nargs="*", metavar="FIELD=TEXT")
+    q = what.add_parser("hint", help="take the next hint for a step (it costs points)")
+    q.add_argument("step")
+    for q in what.choices.values():
+        _exercise_options(q)
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("ledger", help="print a team's ledger: every point with its reason")
+    _exercise_options(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="as JSON with the totals")
+    group.add_argument("--csv", action="store_true", help="as CSV")
+    p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("debrief", help="write a team's debrief in Markdown and HTML")
+    _exercise_options(p)
+    p.add_argument("--out", default="results", help="folder to write to (default ./results)")
+    p.set_defaults(func=cmd_debrief)
+
+    p = sub.add_parser("calibrate", help="run a scenario with no defender and with an ideal one; print the score bounds")
+    p.add_argument("scenario", help="scenario file or shipped name")
+    p.add_argument("--speed", type=float, default=200.0, help="clock speed of both runs (default 200)")
+    p.add_argument("--staff", type=int, default=30, metavar="N", help="simulated staff PCs (default 30)")
+    p.add_argument("--tolerance", type=float, default=0.1, help="share of the maximum the ideal run may miss (default 0.1)")
+    p.add_argument("--store", help="exercise database (default: a temporary file)")
+    p.set_defaults(func=cmd_calibrate)
+
     p = sub.add_parser("pcap", help="export a team's packet captures (one pcap per segment)")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
     p.add_argument("--out", default="pcap", help="folder to write them to (default ./pcap)")
@@ -261,6 +317,173 @@ def cmd_up(args: argparse.Namespace) -> int:
     status = _backend().up(rng, args.team, progress=ProgressPrinter(), timeout=args.timeout)
     print_status([status])
     return 0
+
+
+def _exercise_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
+    p.add_argument("--store", help="exercise database (default $CYDER_DATA/exercises.sqlite)")
+
+
+def _exercise(args: argparse.Namespace, scenario: str | None = None, **options):
+    """The team's exercise in the store (resumed), or a new one when a scenario is named."""
+    from .backend.base import check_team
+    from .exercise.engine import Exercise
+    from .exercise.store import ExerciseStore
+    from .paths import resolve_scenario
+
+    store = ExerciseStore(args.store)
+    if scenario is None and store.load(check_team(args.team)) is None:
+        raise CyderError(f"team {args.team} has no exercise in {store.path}: start one with `cyder run SCENARIO`")
+    path = resolve_scenario(scenario) if scenario and store.load(args.team) is None else None
+    return Exercise(_LazyBackend(), store, args.team, path, **options)
+
+
+class _LazyBackend:
+    """The Docker backend, connected on first use: submissions and the ledger need no engine."""
+
+    def __init__(self):
+        self._backend = None
+
+    def __getattr__(self, name):
+        if self._backend is None:
+            self._backend = _backend()
+        return getattr(self._backend, name)
+
+
+def _pairs(words: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise CyderError(f"{what} are KEY=VALUE; got {word!r}")
+        pairs[key] = value
+    return pairs
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run (or resume) a team's exercise to its end, then write the ledger and the debrief."""
+    import asyncio
+    from pathlib import Path
+
+    from .exercise.debrief import write_debrief
+    from .model.scenario import format_offset
+    from .store.evidence import EvidenceStore
+
+    if args.speed <= 0:
+        raise CyderError("--speed must be positive")
+
+    def show(event) -> None:
+        if args.json:
+            print(json.dumps({"kind": event.kind, "time": event.time, **event.data}, ensure_ascii=False, default=str),
+                  flush=True)
+            return
+        data = event.data
+        text = {
+            "step": lambda: f"step {data['step']} {data['outcome']}" + (f": {data['reason']}" if data.get("reason") else ""),
+            "inject": lambda: f"inject {data['id']}: {data['subject']['en']}",
+            "ledger": lambda: f"{data['points']:+g} {data['phase']:<10} {data['reason']}",
+            "clock": lambda: f"clock speed {data['speed']:g}" + (" paused" if data["paused"] else ""),
+            "range": lambda: f"range {data['range']} {data['state']}",
+            "finish": lambda: "finished: " + ", ".join(f"{k} {v:g}" for k, v in data.items()),
+        }.get(event.kind)
+        if text:
+            print(f"{format_offset(event.time):>8}  {text()}", flush=True)
+
+    exercise = _exercise(args, args.scenario, seed=args.seed, speed=args.speed, course=args.course, staff=args.staff)
+    exercise._on_event = show
+    evidence = EvidenceStore(Path(exercise.store.path).with_name("cyder.sqlite") if args.store else None)
+    exercise.evidence_store = evidence
+    if exercise.clock["speed"] != args.speed and exercise.clock["started"]:
+        exercise._set_clock(speed=args.speed)
+    totals = asyncio.run(exercise.run())
+    folder = Path(args.results) / args.team
+    paths = write_debrief(exercise, folder)
+    print(f"totals: " + ", ".join(f"{k} {v:g}" for k, v in totals.items()))
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_act(args: argparse.Namespace) -> int:
+    """Take a response action; through the team's exercise when it has one (so it is journaled)."""
+    from .exercise.actions import take_action
+    from .exercise.store import ExerciseStore
+    from .model import load_range
+
+    params = _pairs(args.params, "action parameters")
+    store = ExerciseStore(args.store)
+    if store.load(args.team) is not None:
+        print(_exercise(args).act(args.action, params))
+        return 0
+    backend = _backend()
+    statuses = backend.status(args.team, health=False)
+    if not statuses:
+        raise CyderError(f"team {args.team} has no range up: `cyder status` lists them")
+    rng = load_range(resolve_range(statuses[0].range_name))
+    print(take_action(backend, args.team, rng, args.action, params))
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    """Submit to the team's exercise and print the verdict."""
+    if not args.what:
+        raise CyderError("submit what? indicator, incident, report or hint")
+    exercise = _exercise(args)
+    if args.what == "indicator":
+        result = exercise.submit_indicator(args.kind, args.value, args.note)
+    elif args.what == "incident":
+        result = exercise.declare_incident(args.hosts)
+    elif args.what == "report":
+        result = exercise.submit_report(args.report, _pairs(args.fields, "report fields"))
+    else:
+        result = exercise.take_hint(args.step)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    """Print the ledger and the totals derived from it."""
+    from .exercise.store import ExerciseStore
+
+    store = ExerciseStore(args.store)
+    if store.load(args.team) is None:
+        raise CyderError(f"team {args.team} has no exercise in {store.path}")
+    if args.json:
+        print(store.export_json(args.team))
+    elif args.csv:
+        print(store.export_csv(args.team), end="")
+    else:
+        from .model.scenario import format_offset
+
+        for entry in store.ledger(args.team):
+            print(f"{format_offset(entry.time):>8} {entry.points:+7g} {entry.phase:<10} {entry.rule:<32} {entry.reason}")
+        print("totals: " + ", ".join(f"{k} {v:g}" for k, v in store.totals(args.team).items()))
+    return 0
+
+
+def cmd_debrief(args: argparse.Namespace) -> int:
+    """Write the team's debrief (Markdown and HTML)."""
+    from pathlib import Path
+
+    from .exercise.debrief import write_debrief
+
+    for path in write_debrief(_exercise(args), Path(args.out) / args.team):
+        print(path)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Run the scenario with no defender and with the ideal one; exit 1 when the rubric does not hold."""
+    import asyncio
+
+    from .exercise.calibrate import calibrate
+    from .paths import resolve_scenario
+
+    report = asyncio.run(calibrate(_backend(), resolve_scenario(args.scenario), speed=args.speed, staff=args.staff,
+                                   tolerance=args.tolerance, store_path=args.store,
+                                   progress=lambda line: print(line, file=sys.stderr, flush=True)))
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def _check_again(rng) -> None:

@@ -191,3 +191,34 @@ def test_time_bonus_shrinks_from_the_step():
     assert scoring.time_bonus(20, 37.5 * 60, rule) == 5
     assert scoring.time_bonus(20, 3 * 3600, rule) == 0
     assert scoring.time_bonus(20, None, rule) == 0
+
+
+def test_the_debrief_shows_the_day_and_escapes_what_teams_typed(store, tmp_path):
+    from cyder.exercise.debrief import write_debrief
+
+    exercise = started(store)
+    exercise.submit_indicator("domain", exercise.variant.values["c2_domain"])
+    exercise.submit_indicator("account", "<script>alert(1)</script>")
+    paths = write_debrief(exercise, tmp_path / "out")
+    names = sorted(p.name for p in paths)
+    assert names == ["debrief.html", "debrief.md", "ledger.csv", "ledger.json"]
+    markdown = (tmp_path / "out" / "debrief.md").read_text(encoding="utf-8")
+    assert "## Attack timeline and the team's times" in markdown and "| c2-http | T1071.001 |" in markdown
+    assert "## What was missed" in markdown and exercise.variant.values["c2_ip"] in markdown
+    page = (tmp_path / "out" / "debrief.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_submissions_and_the_ledger_from_the_command_line(store, tmp_path, capsys):
+    from cyder.cli import main
+
+    exercise = started(store)
+    db = str(tmp_path / "exercise.sqlite")
+    assert main(["submit", "indicator", "domain", exercise.variant.values["c2_domain"], "--team", "blue", "--store", db]) == 0
+    assert '"verdict": "correct"' in capsys.readouterr().out
+    assert main(["submit", "indicator", "ip", "not-an-ip", "--team", "blue", "--store", db]) == 1
+    assert "not an IP address" in capsys.readouterr().err
+    assert main(["ledger", "--team", "blue", "--store", db]) == 0
+    out = capsys.readouterr().out
+    assert "indicator:domain:" in out and "totals: detection 15" in out
+    assert main(["ledger", "--team", "nobody", "--store", db]) == 1

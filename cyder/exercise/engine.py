@@ -250,6 +250,10 @@ class Exercise:
         await asyncio.to_thread(self._sync_staff_clock)
         self._emit("finish", self.totals())
 
+    async def check_now(self) -> None:
+        """Run a round of checks at once (calibration; instructors)."""
+        await self._round()
+
     async def _take_baselines(self) -> None:
         for rule in [*self.rubric.responses, *self.rubric.recovery]:
             for key, host, command in baseline_keys(rule.check):

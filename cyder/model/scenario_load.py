@@ -122,8 +122,9 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
         if infra.dns_server:
             _check_host_ref(sc, rng, infra.dns_server, (*where, "dns_server"), add, allow_address=False)
 
+    _check_scoring(sc, rng, step_ids, add)
     used = set()
-    for path, name, attribute in variable_uses({k: data.get(k) for k in ("steps", "injects", "infrastructure")}):
+    for path, name, attribute in variable_uses({k: data.get(k) for k in ("steps", "injects", "infrastructure", "scoring")}):
         used.add(name)
         var = sc.variables.get(name)
         if var is None:
@@ -146,6 +147,54 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
         if var.kind == "integer" and var.min > var.max:
             add((*where, "min"), "min is larger than max")
     return found
+
+
+def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
+    """References of the rubric: steps, injects, rules, hosts and services."""
+    rubric = sc.scoring
+    if rubric is None:
+        return
+    inject_ids = {i.id for i in sc.injects}
+    if rubric.incident:
+        if rubric.incident.step and rubric.incident.step not in step_ids:
+            add(("scoring", "incident", "step"), f"unknown step {rubric.incident.step!r}")
+        for h, host in enumerate(rubric.incident.hosts):
+            _check_host_ref(sc, rng, host, ("scoring", "incident", "hosts", h), add, allow_address=False)
+    rule_ids = [r.id for r in [*rubric.responses, *rubric.recovery]]
+    counts = Counter(rule_ids)
+    for section in ("responses", "recovery"):
+        for i, rule in enumerate(getattr(rubric, section)):
+            where = ("scoring", section, i)
+            if counts[rule.id] > 1:
+                add((*where, "id"), f"rule id {rule.id!r} is used more than once")
+            if rule.step and rule.step not in step_ids:
+                add((*where, "step"), f"unknown step {rule.step!r}")
+            if rule.after and rule.after not in counts:
+                add((*where, "after"), f"unknown rule {rule.after!r}")
+            _check_host_ref(sc, rng, rule.check.host, (*where, "check", "host"), add, allow_address=False)
+            needed = {"unreachable": ("url",), "no-process": ("pattern",), "file-absent": ("path",),
+                      "no-cron": ("user", "pattern"), "account-locked-or-reset": ("user",),
+                      "content-unchanged": ("path",), "service": ("service",), "mail-absent": ("user", "pattern")}
+            for name in needed.get(rule.check.kind, ()):
+                if getattr(rule.check, name) is None:
+                    add((*where, "check"), f"a {rule.check.kind} check needs {name}:")
+    for i, report in enumerate(rubric.reports):
+        if report.inject and report.inject not in inject_ids:
+            add(("scoring", "reports", i, "inject"), f"unknown inject {report.inject!r}")
+    for i, ref in enumerate(rubric.availability.services):
+        host = rng.host(ref.host)
+        if host is None:
+            add(("scoring", "availability", "services", i, "host"), f"unknown host {ref.host!r} in range {rng.name}")
+        elif host.service(ref.service) is None:
+            add(("scoring", "availability", "services", i, "service"), f"host {ref.host!r} offers no {ref.service!r} service")
+    _check_offset(("scoring", "availability", "round"), rubric.availability.round, add)
+    for i, hint in enumerate(rubric.hints):
+        if hint.step not in step_ids:
+            add(("scoring", "hints", i, "step"), f"unknown step {hint.step!r}")
+    report_ids = {r.id for r in rubric.reports}
+    for name in rubric.model_answer.reports:
+        if name not in report_ids:
+            add(("scoring", "model_answer", "reports", name), f"unknown report {name!r}")
 
 
 def _check_offset(path: PathKey, value: int | str, add) -> None:
