@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", help="scenario file or shipped name (not needed to resume)")
     _exercise_options(p)
     p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
-    p.add_argument("--speed", type=float, default=1.0, help="clock speed: 60 runs an hour in a minute (default 1)")
+    p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
     p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
     p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
     p.add_argument("--headless", action="store_true", help="no user interface (the only mode of `cyder run`)")
@@ -369,7 +369,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .model.scenario import format_offset
     from .store.evidence import EvidenceStore
 
-    if args.speed <= 0:
+    if args.speed is not None and args.speed <= 0:
         raise CyderError("--speed must be positive")
 
     def show(event) -> None:
@@ -389,12 +389,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if text:
             print(f"{format_offset(event.time):>8}  {text()}", flush=True)
 
-    exercise = _exercise(args, args.scenario, seed=args.seed, speed=args.speed, course=args.course, staff=args.staff)
-    exercise._on_event = show
-    evidence = EvidenceStore(Path(exercise.store.path).with_name("cyder.sqlite") if args.store else None)
-    exercise.evidence_store = evidence
-    if exercise.clock["speed"] != args.speed and exercise.clock["started"]:
-        exercise._set_clock(speed=args.speed)
+    exercise = _exercise(args, args.scenario, seed=args.seed, speed=args.speed or 1.0, course=args.course,
+                         staff=args.staff, on_event=show)
+    exercise.evidence_store = EvidenceStore(Path(exercise.store.path).with_name("cyder.sqlite") if args.store else None)
+    if args.speed is not None and exercise.clock["speed"] != args.speed:
+        exercise.clock = {**exercise.clock, "speed": args.speed}
+        exercise.store.save_clock(args.team, exercise.clock)
     totals = asyncio.run(exercise.run())
     folder = Path(args.results) / args.team
     paths = write_debrief(exercise, folder)

@@ -62,7 +62,7 @@ class Exercise:
             sc, _ = load_scenario(scenario)
             settings = {"scenario": str(Path(scenario).resolve()), "seed": seed if seed is not None else team_seed(team, sc),
                         "course": course or sc.course.value, "staff": staff, "created": time.time()}
-            store.create(team, settings, {"offset": 0.0, "wall": None, "speed": speed, "paused": False,
+            store.create(team, settings, {"offset": 0.0, "speed": speed, "paused": False,
                                           "started": False, "finished": False})
             existing = store.load(team)
         self.settings, self.clock = existing
@@ -80,6 +80,10 @@ class Exercise:
         self._on_event = on_event
         self._attack: asyncio.Task | None = None
         self._facts: dict[str, Any] = {}
+        # The clock only runs while an engine runs it; elsewhere (a CLI submitting, an engine that
+        # was killed) it stands at its last saved position, so downtime is not exercise time.
+        self._running = False
+        self._wall = time.time()
         self._restore()
 
     # -- state from the journal ------------------------------------------------------------------
@@ -122,9 +126,9 @@ class Exercise:
     def now(self) -> float:
         """Seconds of exercise time since the start."""
         clock = self.clock
-        if not clock["started"] or clock["paused"] or clock["finished"] or clock["wall"] is None:
+        if not self._running or not clock["started"] or clock["paused"] or clock["finished"]:
             return clock["offset"]
-        return clock["offset"] + (time.time() - clock["wall"]) * clock["speed"]
+        return clock["offset"] + (time.time() - self._wall) * clock["speed"]
 
     @property
     def duration(self) -> float:
@@ -133,7 +137,8 @@ class Exercise:
 
     def _set_clock(self, **changes: Any) -> None:
         current = self.now()
-        self.clock = {**self.clock, "offset": current, "wall": time.time(), **changes}
+        self._wall = time.time()
+        self.clock = {**self.clock, "offset": current, **changes}
         self.store.save_clock(self.team, self.clock)
         self.store.log(self.team, current, "clock", dict(self.clock))
         self._emit("clock", {"speed": self.clock["speed"], "paused": self.clock["paused"],
@@ -217,8 +222,12 @@ class Exercise:
         self._emit("range", {"state": "ready", "range": self.range.name})
         await self._take_baselines()
         if not self.clock["started"]:
-            self._set_clock(started=True, wall=time.time())
+            self._set_clock(started=True)
             self.store.log(self.team, 0.0, "start", {"seed": self.settings["seed"], "course": self.settings["course"]})
+        else:
+            self.store.log(self.team, self.now(), "resume", {"offset": self.clock["offset"]})
+        self._running = True
+        self._wall = time.time()
         await asyncio.to_thread(self._sync_staff_clock)
         tasks = []
         if self.evidence_store is not None and self.range.logging:
@@ -232,14 +241,24 @@ class Exercise:
                 if until_end and self.now() >= self.duration:
                     await self.finish()
                     break
+                self._heartbeat()
                 await asyncio.sleep(0.5)
         finally:
+            self._heartbeat()
+            self._running = False
             await self._stop_attack()
             for task in tasks:
                 task.cancel()
             if self.feed:
                 self.feed.close()
         return self.totals()
+
+    def _heartbeat(self) -> None:
+        """Save the clock's position, so a killed engine resumes within a moment of where it was."""
+        offset = self.now()
+        self._wall = time.time()
+        self.clock = {**self.clock, "offset": offset}
+        self.store.save_clock(self.team, self.clock)
 
     async def finish(self) -> None:
         """End the exercise: a last round of checks, then the clock stops for good."""

@@ -1,0 +1,117 @@
+"""The exercise engine on real ranges: calibration, a response made by hand, availability, and an
+engine killed in the middle of an exercise and started again."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cyder.exercise.calibrate import calibrate
+from cyder.exercise.engine import Exercise
+from cyder.exercise.store import ExerciseStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "scenarios" / "targeted-email.yaml"
+
+
+def test_calibration_of_targeted_email_passes(backend):
+    lines = []
+    report = asyncio.run(calibrate(backend, SCENARIO, speed=300, staff=30, tolerance=0.15, progress=lines.append))
+    assert report.floor["total"] == 0, report.summary()
+    assert not report.missing_evidence, report.summary()
+    assert report.ideal["total"] >= 0.85 * report.maximum, report.summary()
+    assert report.ok
+
+
+@pytest.fixture
+def exercise(backend, tmp_path):
+    backend.down("tex")
+    store = ExerciseStore(tmp_path / "exercise.sqlite")
+    exercise = Exercise(backend, store, "tex", SCENARIO, seed=3, speed=100, staff=30)
+    yield exercise
+    store.close()
+    backend.down("tex")
+
+
+async def wait_for_step(exercise, step, timeout=120):
+    deadline = time.monotonic() + timeout
+    while step not in exercise.steps:
+        assert time.monotonic() < deadline, f"step {step} did not happen"
+        await asyncio.sleep(0.2)
+
+
+def test_a_response_by_hand_is_scored_and_isolating_a_server_costs_availability(backend, exercise):
+    c2_ip = exercise.variant.values["c2_ip"]
+
+    async def scenario():
+        running = asyncio.create_task(exercise.run())
+        await wait_for_step(exercise, "c2-http")
+        # The team blocks the C2 by hand at the firewall, not through cyder.
+        await asyncio.to_thread(backend.exec, "tex", "fw", f"iptables -I FORWARD 1 -d {c2_ip} -j REJECT")
+        await asyncio.to_thread(exercise.act, "isolate", {"host": "www"})
+        await exercise.check_now()
+        await asyncio.to_thread(exercise.act, "reconnect", {"host": "www"})
+        exercise.submit_indicator("ip", "198.51.100.77")
+        await exercise.set_speed(3000)
+        return await asyncio.wait_for(running, timeout=240)
+
+    totals = asyncio.run(scenario())
+    ledger = exercise.store.ledger("tex")
+    blocked = [e for e in ledger if e.rule == "c2-blocked"]
+    assert blocked and blocked[0].points >= 20 and "no answer" in blocked[0].reason or "HTTP 5" in blocked[0].reason
+    down = [e for e in ledger if e.rule == "availability:www/http"]
+    assert down and all(e.points == -1 and e.phase == "recovery" for e in down)
+    assert any(e.rule == "wrong-indicator:ip" and e.points == -3 for e in ledger)
+    assert totals["total"] == sum(e.points for e in ledger)
+    assert exercise.clock["finished"]
+
+
+def test_an_engine_killed_mid_exercise_resumes_with_its_ledger(backend, tmp_path):
+    store_path = tmp_path / "exercise.sqlite"
+    env = {**os.environ, "CYDER_DATA": str(tmp_path)}
+    backend.down("tkill")
+    command = [sys.executable, "-m", "cyder", "run", str(SCENARIO), "--team", "tkill", "--speed", "100",
+               "--staff", "30", "--seed", "4", "--store", str(store_path), "--results", str(tmp_path / "results")]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert time.monotonic() < deadline, "the exercise made no progress"
+            if store_path.exists():
+                store = ExerciseStore(store_path)
+                steps = [e.data["step"] for e in store.journal("tkill", ("step",))]
+                ledger = store.ledger("tkill")
+                store.close()
+                if "c2-http" in steps and ledger:
+                    break
+            time.sleep(0.5)
+        first.send_signal(signal.SIGKILL)  # no chance to tidy up
+        first.wait(timeout=10)
+        store = ExerciseStore(store_path)
+        before = [(e.id, e.rule, e.points) for e in store.ledger("tkill")]
+        steps_before = [e.data["step"] for e in store.journal("tkill", ("step",))]
+        last_entry = store.journal("tkill")[-1].id
+        killed_at = Exercise(backend, store, "tkill").now()
+        store.close()
+        second = subprocess.run(command[:4] + command[5:], env=env, capture_output=True, text=True, timeout=400)
+        assert second.returncode == 0, second.stdout + second.stderr
+        store = ExerciseStore(store_path)
+        after = [(e.id, e.rule, e.points) for e in store.ledger("tkill")]
+        steps_after = [e.data["step"] for e in store.journal("tkill", ("step",))]
+        assert after[:len(before)] == before  # nothing lost or changed
+        assert steps_after[:len(steps_before)] == steps_before
+        assert len(steps_after) == len(set(steps_after))  # no step ran twice
+        assert "exfil-http" in steps_after  # the chain went on to its end
+        resumed = next(e for e in store.journal("tkill", ("resume",)) if e.id > last_entry)
+        assert killed_at <= resumed.time < killed_at + 5  # the downtime did not count as exercise time
+        assert (tmp_path / "results" / "tkill" / "debrief.html").exists()
+        store.close()
+    finally:
+        if first.poll() is None:
+            first.kill()
+        backend.down("tkill")
