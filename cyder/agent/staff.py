@@ -262,10 +262,29 @@ class Office:
         os.replace(STATS_PATH + ".tmp", STATS_PATH)
 
 
+def wait_for_services(config, timeout=300):
+    """Wait until the servers the staff use answer, so the range boots without their traffic and
+    the first actions do not fail for servers still starting."""
+    ports = [(config["proxy"][0], config["proxy"][1])] if config.get("proxy") else []
+    ports += [(config["mail"], 25)] if config.get("mail") else []
+    ports += [(config["imap"], 143)] if config.get("imap") else []
+    ports += [(config["file_server"]["address"], 445)] if config.get("file_server") else []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            for address in ports:
+                socket.create_connection(address, timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 def main():
     """Run the office day (and the next ones) until the container stops."""
     with open(CONFIG_PATH, encoding="utf-8") as fh:
         config = json.load(fh)
+    wait_for_services(config)
     office = Office(config)
     clock = Clock(workday.seconds(config["clock"]))
     profile = config["profile"]

@@ -74,7 +74,7 @@ def _phases(totals: dict[str, float]) -> str:
 
 
 async def calibrate(backend: RangeBackend, scenario: Path, speed: float = 300.0, staff: int | None = 30,
-                    tolerance: float = 0.1, store_path: str | None = None,
+                    tolerance: float = 0.15, store_path: str | None = None,
                     progress: Callable[[str], None] = lambda _: None) -> CalibrationReport:
     """Run both exercises one after the other on fresh ranges; return the report."""
     folder = Path(tempfile.mkdtemp(prefix="cyder-calibrate-"))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from ..backend.base import RangeBackend
 from ..model.range import Range
-from ..model.rubric import Check
+from ..model.rubric import Check, ServiceRef
+from ..provision.services import service_ports
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,17 @@ def run_check(backend: RangeBackend, team: str, rng: Range, check: Check, baseli
         found = result.stdout.strip()
         return CheckResult(not found, f"mail matching {check.pattern!r} for {check.user}: " + ("still there" if found else "none"))
     raise ValueError(f"unknown check kind {check.kind!r}")
+
+
+def probe_service(backend: RangeBackend, team: str, rng: Range, ref: ServiceRef) -> CheckResult:
+    """Whether a business service answers over the network from where its users are, as a CCDC
+    scoring engine checks it (a server isolated by the team does not answer, even if its daemon runs)."""
+    target, source = rng.host(ref.host), rng.host(ref.from_)
+    address = target.address_seen_from(source)
+    port = service_ports(target, ref.service)[0][1]
+    if ref.service == "http":
+        command = f"curl -s -m 4 --noproxy '*' -o /dev/null -w '%{{http_code}}' http://{address}:{port}/ | grep -q '^[23]'"
+    else:
+        command = f"nc -z -w 3 {address} {port}"
+    result = backend.exec(team, ref.from_, command, timeout=10)
+    return CheckResult(result.ok, f"{ref.service} on {ref.host} from {ref.from_}: {'answers' if result.ok else 'no answer'}")

@@ -30,7 +30,7 @@ from ..staffing import set_clock
 from ..store.evidence import EvidenceStore
 from . import scoring
 from .actions import take_action
-from .checks import baseline_keys, run_check
+from .checks import baseline_keys, probe_service, run_check
 from .normalise import IndicatorError, normalise
 from .store import ExerciseStore, LedgerEntry
 
@@ -216,7 +216,11 @@ class Exercise:
     async def run(self, until_end: bool = True) -> dict[str, float]:
         """Bring the range up if needed, start or resume the clock, and run until the planned end
         (or until cancelled); return the totals."""
-        if not await asyncio.to_thread(self.backend.status, self.team, False):
+        statuses = await asyncio.to_thread(self.backend.status, self.team, False)
+        if statuses and statuses[0].range_name != self.range.name:
+            raise ExerciseError(f"team {self.team} has range {statuses[0].range_name} up, not {self.range.name}: "
+                                f"run `cyder down --team {self.team}` first")
+        if not statuses:
             self._emit("range", {"state": "starting", "range": self.range.name})
             await asyncio.to_thread(self.backend.up, staffed(self.range), self.team)
         self._emit("range", {"state": "ready", "range": self.range.name})
@@ -362,12 +366,13 @@ class Exercise:
                      for rule in [*self.rubric.responses, *self.rubric.recovery]
                      for key, _, _ in baseline_keys(rule.check)}
         for ref in self.rubric.availability.services:
-            up = await asyncio.to_thread(self.backend.check_service, self.team, ref.host, ref.service)
+            probe = await asyncio.to_thread(probe_service, self.backend, self.team, self.range, ref)
+            up = probe.passed
             results[f"{ref.host}/{ref.service}"] = up
             if not up and self.rubric.availability.penalty:
                 self._credit(f"availability:{ref.host}/{ref.service}", -self.rubric.availability.penalty, Phase.recovery,
-                             f"{ref.service} on {ref.host} did not answer in the round at {now:.0f} s",
-                             {"host": ref.host, "service": ref.service, "round": now})
+                             f"{probe.detail} in the round at {now:.0f} s",
+                             {"host": ref.host, "service": ref.service, "from": ref.from_, "round": now})
         for phase, rules in ((Phase.response, self.rubric.responses), (Phase.recovery, self.rubric.recovery)):
             for rule in rules:
                 if rule.id in self.credited_rules or not self._rule_due(rule) or (rule.final and not final):

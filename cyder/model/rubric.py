@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .range import Name, Strict, Text
 
@@ -92,10 +92,13 @@ class ReportRule(Strict):
 
 
 class ServiceRef(Strict):
-    """A business service that must stay available."""
+    """A business service that must stay available, probed over the network from a user's host."""
 
     host: Name
     service: str
+    from_: Name = Field(alias="from", description="the host that probes it, as its users would reach it")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Availability(Strict):

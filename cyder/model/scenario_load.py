@@ -187,6 +187,8 @@ def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
             add(("scoring", "availability", "services", i, "host"), f"unknown host {ref.host!r} in range {rng.name}")
         elif host.service(ref.service) is None:
             add(("scoring", "availability", "services", i, "service"), f"host {ref.host!r} offers no {ref.service!r} service")
+        if rng.host(ref.from_) is None:
+            add(("scoring", "availability", "services", i, "from"), f"unknown host {ref.from_!r} in range {rng.name}")
     _check_offset(("scoring", "availability", "round"), rubric.availability.round, add)
     for i, hint in enumerate(rubric.hints):
         if hint.step not in step_ids:

@@ -51,13 +51,10 @@ class HostPlan:
         self.files = [f for f in self.files if f["path"] != path]
         self.files.append({"path": path, "content": content, "owner": owner, "mode": mode})
 
-    def add_bulk_user(self, name: str, full_name: str, maildir: bool = False) -> None:
+    def add_bulk_user(self, name: str, full_name: str) -> None:
         """An account written straight into the account files at boot: fast for a thousand staff."""
-        for user in self.bulk_users:
-            if user["name"] == name:
-                user["maildir"] = user["maildir"] or maildir
-                return
-        self.bulk_users.append({"name": name, "full_name": full_name, "maildir": maildir})
+        if all(user["name"] != name for user in self.bulk_users):
+            self.bulk_users.append({"name": name, "full_name": full_name})
 
     def add_user(self, name: str, password: str, full_name: str = "", groups: list[str] | None = None,
                  shell: str = "/bin/bash") -> None:

@@ -292,7 +292,7 @@ def _plan_smtp(ctx: RangeContext, host: Host, svc: SmtpService, plan: HostPlan) 
             for sub in ("cur", "tmp"):
                 plan.add_file(f"/home/{member.user}/Maildir/{sub}/.keep", "", owner=member.user)
         for person in ctx.people:
-            plan.add_bulk_user(person.user, english(person.name), maildir=True)
+            plan.add_bulk_user(person.user, english(person.name))
     plan.services.append(ServicePlan(
         "smtp",
         ["postconf -F '*/*/chroot = n'", "postfix start"],

@@ -69,6 +69,13 @@ def test_a_response_by_hand_is_scored_and_isolating_a_server_costs_availability(
     assert any(e.rule == "wrong-indicator:ip" and e.points == -3 for e in ledger)
     assert totals["total"] == sum(e.points for e in ledger)
     assert exercise.clock["finished"]
+    # The first report was asked for at 2:00 with 30 minutes to answer; filed after the day, it is late.
+    answer = {name: "pc01 " + exercise.variant.values["c2_domain"] + " " + exercise.variant.values["target"].pc
+              for name in ("detection_time", "affected_systems", "incident_type", "indicators", "actions_taken",
+                           "current_status")}
+    filed = exercise.submit_report("first-report", answer)
+    full = sum(f.points for f in exercise.rubric.reports[0].fields)
+    assert filed["late"] and filed["points"] == full / 2
 
 
 def test_an_engine_killed_mid_exercise_resumes_with_its_ledger(backend, tmp_path):
