@@ -56,7 +56,16 @@ def test_a_response_by_hand_is_scored_and_isolating_a_server_costs_availability(
         await asyncio.to_thread(exercise.act, "isolate", {"host": "www"})
         await exercise.check_now()
         await asyncio.to_thread(exercise.act, "reconnect", {"host": "www"})
+        # Two more actions through the API, each checked on the containers themselves.
+        domain = exercise.variant.values["c2_domain"]
+        await asyncio.to_thread(exercise.act, "block-domain-dns", {"domain": domain})
+        answer = await asyncio.to_thread(backend.exec, "tex", "pc01", f"dig +short {domain}")
+        assert answer.stdout.strip() == "0.0.0.0"
+        await asyncio.to_thread(exercise.act, "lock-account", {"host": "fileserver", "user": "fsadmin"})
+        status = await asyncio.to_thread(backend.exec, "tex", "fileserver", "passwd -S fsadmin")
+        assert status.stdout.split()[1] == "L"
         exercise.submit_indicator("ip", "198.51.100.77")
+        await wait_for_step(exercise, "login")  # run, or skipped once the locked account stopped the chain
         await exercise.set_speed(3000)
         return await asyncio.wait_for(running, timeout=240)
 
@@ -67,6 +76,8 @@ def test_a_response_by_hand_is_scored_and_isolating_a_server_costs_availability(
     down = [e for e in ledger if e.rule == "availability:www/http"]
     assert down and all(e.points == -1 and e.phase == "recovery" for e in down)
     assert any(e.rule == "wrong-indicator:ip" and e.points == -3 for e in ledger)
+    assert any(e.rule == "fsadmin-secured" and "locked" in e.reason for e in ledger), (
+        [(e.rule, e.reason) for e in ledger], {k: v["outcome"] for k, v in exercise.steps.items()})
     assert totals["total"] == sum(e.points for e in ledger)
     assert exercise.clock["finished"]
     # The first report was asked for at 2:00 with 30 minutes to answer; filed after the day, it is late.
@@ -84,23 +95,29 @@ def test_an_engine_killed_mid_exercise_resumes_with_its_ledger(backend, tmp_path
     backend.down("tkill")
     command = [sys.executable, "-m", "cyder", "run", str(SCENARIO), "--team", "tkill", "--speed", "100",
                "--staff", "30", "--seed", "4", "--store", str(store_path), "--results", str(tmp_path / "results")]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = open(tmp_path / "first-run.log", "w")
+    first = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 180
         while True:
-            assert time.monotonic() < deadline, "the exercise made no progress"
+            assert time.monotonic() < deadline, "the exercise made no progress: " + (tmp_path / "first-run.log").read_text()
             if store_path.exists():
                 store = ExerciseStore(store_path)
                 steps = [e.data["step"] for e in store.journal("tkill", ("step",))]
-                ledger = store.ledger("tkill")
                 store.close()
-                if "c2-http" in steps and ledger:
+                if "c2-http" in steps:
                     break
             time.sleep(0.5)
+        # A trainee submits from another process while the engine runs.
+        store = ExerciseStore(store_path)
+        watcher = Exercise(backend, store, "tkill")
+        assert watcher.submit_indicator("domain", watcher.variant.values["c2_domain"])["verdict"] == "correct"
+        store.close()
         first.send_signal(signal.SIGKILL)  # no chance to tidy up
         first.wait(timeout=10)
         store = ExerciseStore(store_path)
         before = [(e.id, e.rule, e.points) for e in store.ledger("tkill")]
+        assert before
         steps_before = [e.data["step"] for e in store.journal("tkill", ("step",))]
         last_entry = store.journal("tkill")[-1].id
         killed_at = Exercise(backend, store, "tkill").now()
