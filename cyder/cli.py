@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("debrief", help="write a team's debrief in Markdown and HTML")
     _exercise_options(p)
+    p.add_argument("--all", action="store_true", help="every team in the store")
     p.add_argument("--out", default="results", help="folder to write to (default ./results)")
     p.set_defaults(func=cmd_debrief)
 
@@ -469,8 +470,15 @@ def cmd_debrief(args: argparse.Namespace) -> int:
 
     from .exercise.debrief import write_debrief
 
-    for path in write_debrief(_exercise(args), Path(args.out) / args.team):
-        print(path)
+    from .exercise.store import ExerciseStore
+
+    teams = ExerciseStore(args.store).teams() if args.all else [args.team]
+    if not teams:
+        raise CyderError("no exercise in the store")
+    for team in teams:
+        args.team = team
+        for path in write_debrief(_exercise(args), Path(args.out) / team):
+            print(path)
     return 0
 
 

@@ -90,7 +90,10 @@ def test_the_ground_truth_is_the_teams_own(store):
     red._set_clock(started=True, paused=True)
     assert red.submit_indicator("domain", blue.variant.values["c2_domain"])["verdict"] == "wrong"
     kinds = {t.kind for t in blue.truth}
-    assert {"ip", "domain", "url", "hash", "mail", "account", "file"} <= kinds
+    assert {"ip", "domain", "url", "hash", "mail", "account", "file", "host"} <= kinds
+    pc = blue.variant.values["target"].pc
+    assert blue.submit_indicator("host", f"{pc.upper()}.city.saida.lg.jp.")["verdict"] == "correct"
+    assert not any(t.kind == "host" and t.value in ("attacker-mail", "c2") for t in blue.truth)
 
 
 def test_the_ledger_is_append_only_and_totals_come_from_it(store, tmp_path):
@@ -222,3 +225,5 @@ def test_submissions_and_the_ledger_from_the_command_line(store, tmp_path, capsy
     out = capsys.readouterr().out
     assert "indicator:domain:" in out and "totals: detection 15" in out
     assert main(["ledger", "--team", "nobody", "--store", db]) == 1
+    assert main(["debrief", "--all", "--store", db, "--out", str(tmp_path / "results")]) == 0
+    assert (tmp_path / "results" / "blue" / "debrief.md").exists()

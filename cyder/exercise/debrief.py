@@ -26,6 +26,7 @@ def _since(later: float | None, earlier: float | None) -> str:
 
 def debrief_blocks(exercise) -> list[Block]:
     """The debrief's content as blocks (headings, paragraphs, lists, tables)."""
+    exercise.reload()  # submissions may have come from other processes
     store, team = exercise.store, exercise.team
     ledger = store.ledger(team)
     journal = store.journal(team)

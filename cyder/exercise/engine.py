@@ -84,7 +84,7 @@ class Exercise:
         # was killed) it stands at its last saved position, so downtime is not exercise time.
         self._running = False
         self._wall = time.time()
-        self._restore()
+        self.reload()
 
     # -- state from the journal ------------------------------------------------------------------
 
@@ -93,8 +93,9 @@ class Exercise:
         rubric = self.scenario.scoring or Scoring()
         return Scoring.model_validate(_substitute_data(rubric.model_dump(), self.variant.values))
 
-    def _restore(self) -> None:
-        """Rebuild what happened so far from the journal and the ledger."""
+    def reload(self) -> None:
+        """Rebuild what happened so far from the journal and the ledger (which other processes,
+        such as a trainee's `cyder submit`, may have added to)."""
         journal = self.store.journal(self.team)
         self.steps: dict[str, dict[str, Any]] = {}
         self.injects: dict[str, dict[str, Any]] = {}

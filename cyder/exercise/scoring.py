@@ -29,7 +29,14 @@ class TruthIndicator:
 def ground_truth(variant: Variant, scoring: Scoring) -> list[TruthIndicator]:
     """Every scoreable indicator of a team's variant (each once, with the first step that left it)."""
     found: dict[tuple[str, str], TruthIndicator] = {}
+    rng = variant.range
     for planned in variant.steps:
+        # The organisation's own hosts a step touched are "host" indicators (the attacker's are not
+        # something a defender can name).
+        hosts = [h for h in planned.hosts if rng.host(h) and rng.is_organisation_host(rng.host(h))]
+        if "host" in scoring.indicators.points and "hosts" not in scoring.indicators.ignore:
+            for host in hosts:
+                found.setdefault(("host", host), TruthIndicator("host", host, planned.step.id, host))
         for category, values in planned.indicators.items():
             kind = CATEGORY_KINDS.get(category)
             if kind is None or category in scoring.indicators.ignore or kind not in scoring.indicators.points:
@@ -61,6 +68,8 @@ class IndicatorVerdict:
 def judge_indicator(kind: str, value: str, truth: list[TruthIndicator], credited: set[tuple[str, str]]) -> IndicatorVerdict:
     """Judge one submission; IndicatorError when it is not an indicator of its kind at all."""
     canonical = normalise(kind, value)
+    if kind == "host":
+        canonical = canonical.split(".")[0]  # pc01.city.saida.lg.jp names pc01
     for item in truth:
         if item.kind != kind:
             continue

@@ -33,7 +33,8 @@ class IndicatorRules(Strict):
     """Points for each ground-truth indicator found, by kind, and the cost of a wrong one."""
 
     points: dict[Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"], int] = Field(
-        default_factory=lambda: {"ip": 10, "domain": 10, "url": 5, "hash": 10, "account": 5, "file": 5, "mail": 5})
+        default_factory=lambda: {"ip": 10, "domain": 10, "url": 5, "hash": 10, "account": 5, "file": 5, "mail": 5,
+                                 "host": 5})
     wrong: int = Field(3, ge=0, description="points lost per wrong indicator (guessing does not pay)")
     ignore: list[str] = Field([], description="ground-truth categories not scored, e.g. subjects")
 
