@@ -104,12 +104,13 @@ async def calibrate(backend: RangeBackend, scenario: Path, speed: float = 300.0,
 
 
 async def ideal_defender(exercise: Exercise, progress: Callable[[str], None]) -> None:
-    """Submit each step's indicators the moment it happens, declare the incident, and once the
-    chain is over contain and clean up with the model answer, then file the model reports."""
+    """Submit each step's indicators the moment it happens and declare the incident; take each
+    model-answer action as soon as the step it names (`when:`) has happened, or, by default, once
+    the chain is over (containing earlier would stop it); then file the model reports."""
     answer = _substitute_data(exercise.rubric.model_answer.model_dump(), exercise.variant.values)
     chain = [p.step.id for p in exercise.variant.steps if p.fallback_for is None]
     incident = exercise.rubric.incident
-    acted = False
+    pending = list(answer["actions"])
     filed: set[str] = set()
     async for event in exercise.events():
         if event.kind == "step" and event.data["outcome"] == "executed":
@@ -118,15 +119,18 @@ async def ideal_defender(exercise: Exercise, progress: Callable[[str], None]) ->
                     exercise.submit_indicator(truth.kind, truth.shown)
             if incident and event.data["step"] == incident.step:
                 exercise.declare_incident(incident.hosts)
-        if not acted and all(step in exercise.steps for step in chain):
-            acted = True
-            await exercise.pause()  # an ideal team contains at once: no exercise time passes
-            for action in answer["actions"]:
-                params = {k: v for k, v in action.items() if k != "action"}
+        chain_over = all(step in exercise.steps for step in chain)
+        due = [a for a in pending if (a.get("when") in exercise.steps) or (not a.get("when") and chain_over)]
+        if due:
+            pending = [a for a in pending if a not in due]
+            await exercise.pause()  # an ideal team acts at once: no exercise time passes meanwhile
+            for action in due:
+                params = {k: v for k, v in action.items() if k not in ("action", "when")}
                 outcome = await asyncio.to_thread(exercise.act, action["action"], params)
                 progress(f"{format_offset(exercise.now())} ideal defender: {outcome}")
             await exercise.check_now()
             await exercise.resume()
+        acted = chain_over and not pending
         for rule in exercise.rubric.reports:
             ready = rule.inject is None and acted or rule.inject in exercise.injects
             if rule.id not in filed and ready and rule.id in answer["reports"]:

@@ -79,6 +79,7 @@ class Exercise:
         self._listeners: list[asyncio.Queue] = []
         self._on_event = on_event
         self._attack: asyncio.Task | None = None
+        self._round_lock: asyncio.Lock | None = None
         self._facts: dict[str, Any] = {}
         # The clock only runs while an engine runs it; elsewhere (a CLI submitting, an engine that
         # was killed) it stands at its last saved position, so downtime is not exercise time.
@@ -359,7 +360,13 @@ class Exercise:
         return step["actual"] + parse_offset(inject.delay)
 
     async def _round(self, final: bool = False) -> None:
-        """Check availability, then every response and recovery rule not yet earned."""
+        """Check availability, then every response and recovery rule not yet earned (one round at
+        a time: two overlapping rounds would credit the same rule twice)."""
+        self._round_lock = self._round_lock or asyncio.Lock()
+        async with self._round_lock:
+            await self._round_locked(final)
+
+    async def _round_locked(self, final: bool) -> None:
         now = self.now()
         self.last_round = now
         results: dict[str, Any] = {}

@@ -151,7 +151,9 @@ class ModelAnswer(Strict):
     """What an ideal team does: the calibration's scripted defender follows it."""
 
     indicators: list[tuple[str, str]] = Field([], description="(kind, value) pairs, may use ${var}")
-    actions: list[dict[str, str]] = Field([], description="response actions as for `cyder act`, in order")
+    actions: list[dict[str, str]] = Field([], description="response actions as for `cyder act` (action: and its "
+                                          "parameters), in order; `when: STEP` takes one as soon as that step has "
+                                          "happened, otherwise once the chain is over")
     reports: dict[str, dict[str, str]] = Field({}, description="report id -> field -> text")
 
 
