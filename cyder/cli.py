@@ -329,6 +329,8 @@ def _exercise_options(p: argparse.ArgumentParser) -> None:
 
 def _exercise(args: argparse.Namespace, scenario: str | None = None, **options):
     """The team's exercise in the store (resumed), or a new one when a scenario is named."""
+    from pathlib import Path
+
     from .backend.base import check_team
     from .exercise.engine import Exercise
     from .exercise.store import ExerciseStore
@@ -337,7 +339,11 @@ def _exercise(args: argparse.Namespace, scenario: str | None = None, **options):
     store = ExerciseStore(args.store)
     if scenario is None and store.load(check_team(args.team)) is None:
         raise CyderError(f"team {args.team} has no exercise in {store.path}: start one with `cyder run SCENARIO`")
-    path = resolve_scenario(scenario) if scenario and store.load(args.team) is None else None
+    existing = store.load(args.team)
+    if scenario and existing and Path(existing[0]["scenario"]) != Path(resolve_scenario(scenario)).resolve():
+        raise CyderError(f"team {args.team} already has an exercise of {existing[0]['scenario']} in {store.path}: "
+                         "resume it without naming a scenario, or use another --team or --store")
+    path = resolve_scenario(scenario) if scenario and existing is None else None
     return Exercise(_LazyBackend(), store, args.team, path, **options)
 
 

@@ -227,3 +227,12 @@ def test_submissions_and_the_ledger_from_the_command_line(store, tmp_path, capsy
     assert main(["ledger", "--team", "nobody", "--store", db]) == 1
     assert main(["debrief", "--all", "--store", db, "--out", str(tmp_path / "results")]) == 0
     assert (tmp_path / "results" / "blue" / "debrief.md").exists()
+
+
+def test_a_team_with_an_exercise_of_another_scenario_is_not_silently_resumed(store, tmp_path, capsys):
+    from cyder.cli import main
+
+    started(store)
+    db = str(tmp_path / "exercise.sqlite")
+    assert main(["run", "usb-supplier", "--team", "blue", "--store", db]) == 1
+    assert "already has an exercise of" in capsys.readouterr().err
