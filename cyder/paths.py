@@ -1,4 +1,4 @@
-"""Where cyder finds its shipped files: ranges, scenarios and image recipes."""
+"""Where cyder finds its shipped files (ranges, scenarios, image recipes) and keeps its data."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ def project_root() -> Path:
     if env := os.environ.get("CYDER_HOME"):
         return Path(env)
     return Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Where cyder keeps its databases: $CYDER_DATA, or ~/.local/share/cyder."""
+    return Path(os.environ.get("CYDER_DATA") or Path.home() / ".local" / "share" / "cyder")
 
 
 def ranges_dir() -> Path:

@@ -42,10 +42,16 @@ class ActionContext:
     team: str
     range: Range
 
+    def host(self, name: str):
+        """A host of the range; ActionError when there is none of that name."""
+        host = self.range.host(name)
+        if host is None:
+            raise ActionError(f"unknown host {name!r}")
+        return host
+
     def sh(self, host: str, command: str, what: str) -> str:
         """Run a shell command in a host; ActionError with its output when it fails."""
-        if self.range.host(host) is None:
-            raise ActionError(f"unknown host {host!r}")
+        self.host(host)
         result = self.backend.exec(self.team, host, command, timeout=30)
         if not result.ok:
             raise ActionError(f"{what} failed on {host}: {(result.stderr or result.stdout).strip()[:300]}")
@@ -133,9 +139,7 @@ def block_domain_proxy(ctx: ActionContext, params: dict[str, str]) -> str:
 
 def isolate(ctx: ActionContext, params: dict[str, str]) -> str:
     """Pull a host's cables: detach it from every segment."""
-    host = ctx.range.host(params["host"])
-    if host is None:
-        raise ActionError(f"unknown host {params['host']!r}")
+    host = ctx.host(params["host"])
     for att in host.attachments:
         ctx.backend.disconnect(ctx.team, host.name, att.segment)
     return f"{host.name} isolated from {', '.join(a.segment for a in host.attachments)}"
@@ -143,9 +147,7 @@ def isolate(ctx: ActionContext, params: dict[str, str]) -> str:
 
 def reconnect(ctx: ActionContext, params: dict[str, str]) -> str:
     """Attach an isolated host again, with its addresses."""
-    host = ctx.range.host(params["host"])
-    if host is None:
-        raise ActionError(f"unknown host {params['host']!r}")
+    host = ctx.host(params["host"])
     for att in host.attachments:
         ctx.backend.connect(ctx.team, host.name, att.segment)
     return f"{host.name} reconnected"
@@ -154,6 +156,7 @@ def reconnect(ctx: ActionContext, params: dict[str, str]) -> str:
 def kill_process(ctx: ActionContext, params: dict[str, str]) -> str:
     """Kill every process of a host whose command line contains a pattern."""
     pattern = params["pattern"]
+    ctx.host(params["host"])
     listed = ctx.backend.exec(ctx.team, params["host"], ["pgrep", "-af", self_safe(pattern)]).stdout.strip()
     if not listed:
         return f"no process matches {pattern!r} on {params['host']}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..paths import data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exercises (
@@ -72,8 +73,7 @@ PHASES = ("detection", "response", "reporting", "recovery")
 
 def default_path() -> Path:
     """Where exercises live unless the user names a file: $CYDER_DATA/exercises.sqlite."""
-    base = Path(os.environ.get("CYDER_DATA") or Path.home() / ".local" / "share" / "cyder")
-    return base / "exercises.sqlite"
+    return data_dir() / "exercises.sqlite"
 
 
 @dataclass

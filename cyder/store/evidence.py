@@ -9,7 +9,6 @@ and return events in time order.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..evidence.parse import Evidence
+from ..paths import data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -60,8 +60,7 @@ KEY_FIELDS = frozenset({"client", "src", "dst", "domain", "query", "user", "to",
 
 def default_path() -> Path:
     """Where the store lives: $CYDER_DATA/cyder.sqlite, or ~/.local/share/cyder/cyder.sqlite."""
-    base = Path(os.environ.get("CYDER_DATA") or Path.home() / ".local" / "share" / "cyder")
-    return base / "cyder.sqlite"
+    return data_dir() / "cyder.sqlite"
 
 
 @dataclass
