@@ -236,3 +236,21 @@ def test_a_team_with_an_exercise_of_another_scenario_is_not_silently_resumed(sto
     db = str(tmp_path / "exercise.sqlite")
     assert main(["run", "usb-supplier", "--team", "blue", "--store", db]) == 1
     assert "already has an exercise of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,params,message", [
+    ("block-everything", {}, "unknown action"),
+    ("block-ip", {}, "needs address=..."),
+    ("block-ip", {"address": "203.0.113.9", "port": "80"}, "takes no port"),
+    ("block-ip", {"address": "not-an-address"}, "not an IP address"),
+    ("block-domain-dns", {"domain": "bad domain"}, "not a domain name"),
+    ("isolate", {"host": "nowhere"}, "unknown host"),
+    ("reset-password", {"host": "fileserver", "user": "fsadmin", "password": "short"}, "8 characters"),
+])
+def test_response_actions_refuse_bad_parameters_before_touching_the_range(name, params, message):
+    from cyder.exercise.actions import ActionError, take_action
+    from cyder.model import load_range
+
+    rng = load_range(ROOT / "ranges" / "saida-city.yaml")
+    with pytest.raises(ActionError, match=message):
+        take_action(NoBackend(), "blue", rng, name, params)
