@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..paths import data_dir
+from ..store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exercises (
@@ -106,22 +105,12 @@ class JournalEntry:
     data: dict[str, Any]
 
 
-class ExerciseStore:
+class ExerciseStore(SqliteStore):
     """Exercises of any number of teams in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a point or a submission must survive a power cut
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._db.close()
+        # FULL: a point or a submission must survive a power cut.
+        super().__init__(Path(path) if path else default_path(), SCHEMA, synchronous="FULL")
 
     # -- settings and clock ------------------------------------------------------------------------
 

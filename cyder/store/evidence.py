@@ -9,14 +9,13 @@ and return events in time order.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..evidence.parse import Evidence
 from ..paths import data_dir
+from .sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -104,22 +103,11 @@ class StoredEvent:
     evidence: Evidence
 
 
-class EvidenceStore:
+class EvidenceStore(SqliteStore):
     """Evidence of every team in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._db.close()
+        super().__init__(Path(path) if path else default_path(), SCHEMA, synchronous="NORMAL")
 
     def position(self, team: str, host: str, path: str) -> int:
         """Where ingestion of a host's file stopped (bytes already stored)."""
