@@ -97,6 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_staff)
 
+    p = sub.add_parser("play", help="play an exercise in the trainee app: builds images, brings the range up, "
+                                    "starts or resumes the team's exercise (the main command)")
+    p.add_argument("scenario", nargs="?", help="scenario file or shipped name (default: the team's exercise if it "
+                                               "has one, else targeted-email)")
+    _exercise_options(p)
+    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
+    p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
+    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
+    p.add_argument("--lang", choices=["en", "ja"], help="language of the app (default: CYDER_LANG, else the locale)")
+    p.add_argument("--results", default="results", help="folder for the debrief at the end (default ./results)")
+    p.add_argument("--web", action="store_true", help="serve the app to a browser (textual-serve) instead")
+    p.add_argument("--host", default="127.0.0.1", help="with --web: address to listen on (default 127.0.0.1, "
+                                                       "loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="with --web: port (default 8000)")
+    p.set_defaults(func=cmd_play)
+
     p = sub.add_parser("run", help="run a whole exercise for a team without a user interface, then write the results")
     p.add_argument("scenario", nargs="?", help="scenario file or shipped name (not needed to resume)")
     _exercise_options(p)
@@ -369,6 +386,40 @@ def _pairs(words: list[str], what: str) -> dict[str, str]:
     return pairs
 
 
+def _running_exercise(args: argparse.Namespace, scenario: str | None, on_event=None):
+    """The team's exercise set up to run: evidence store beside the exercise store, speed as asked."""
+    from pathlib import Path
+
+    from .store.evidence import EvidenceStore
+
+    if args.speed is not None and args.speed <= 0:
+        raise CyderError("--speed must be positive")
+    exercise = _exercise(args, scenario, seed=args.seed, speed=args.speed or 1.0, course=args.course,
+                         staff=args.staff, on_event=on_event)
+    exercise.evidence_store = EvidenceStore(Path(exercise.store.path).with_name("cyder.sqlite") if args.store else None)
+    if args.speed is not None and exercise.clock["speed"] != args.speed:
+        exercise.clock = {**exercise.clock, "speed": args.speed}
+        exercise.store.save_clock(args.team, exercise.clock)
+    return exercise
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """The trainee app for a team's exercise, in this terminal or served to a browser."""
+    from pathlib import Path
+
+    from .backend.base import check_team
+    from .exercise.store import ExerciseStore
+    from .ui import play
+
+    check_team(args.team)
+    if args.web:
+        return play.serve_web(play.web_argv(args), args.host, args.port, f"cyder: {args.team}")
+    scenario = args.scenario
+    if scenario is None and ExerciseStore(args.store).load(args.team) is None:
+        scenario = play.DEFAULT_SCENARIO
+    return play.run_app(_running_exercise(args, scenario), args.lang, Path(args.results))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run (or resume) a team's exercise to its end, then write the ledger and the debrief."""
     import asyncio
@@ -376,10 +427,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from .exercise.debrief import write_debrief
     from .model.scenario import format_offset
-    from .store.evidence import EvidenceStore
-
-    if args.speed is not None and args.speed <= 0:
-        raise CyderError("--speed must be positive")
 
     def show(event) -> None:
         if args.json:
@@ -398,12 +445,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if text:
             print(f"{format_offset(event.time):>8}  {text()}", flush=True)
 
-    exercise = _exercise(args, args.scenario, seed=args.seed, speed=args.speed or 1.0, course=args.course,
-                         staff=args.staff, on_event=show)
-    exercise.evidence_store = EvidenceStore(Path(exercise.store.path).with_name("cyder.sqlite") if args.store else None)
-    if args.speed is not None and exercise.clock["speed"] != args.speed:
-        exercise.clock = {**exercise.clock, "speed": args.speed}
-        exercise.store.save_clock(args.team, exercise.clock)
+    exercise = _running_exercise(args, args.scenario, on_event=show)
     totals = asyncio.run(exercise.run())
     folder = Path(args.results) / args.team
     paths = write_debrief(exercise, folder)
@@ -569,7 +611,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
         raise CyderError(f"range {statuses[0].range_name} has no log collector (logging: collector:)")
     store = EvidenceStore(args.store)
     sync(backend, store, args.team, collector)
-    query = Query.parse(args.team, args.query, since=since, limit=args.limit)
+    try:
+        query = Query.parse(args.team, args.query, since=since, limit=args.limit)
+    except ValueError as exc:
+        raise CyderError(f"query: {exc}") from None
 
     def show(stored) -> None:
         e = stored.evidence

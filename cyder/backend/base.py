@@ -170,6 +170,14 @@ class RangeBackend(ABC):
     def check_service(self, team: str, host: str, service: str) -> bool:
         """Whether a host's service answers now."""
 
+    def ensure_images(self, progress: ProgressCallback = no_progress) -> None:
+        """Build whatever images the backend needs and lacks (a no-op where there are none)."""
+
+    def shell_command(self, team: str, host: str, tty: bool = True) -> list[str]:
+        """The command line that opens an interactive shell in a host (run by an interface with the
+        terminal handed over to it)."""
+        raise BackendError(f"this backend offers no shell into {host}")
+
     @abstractmethod
     def export_captures(self, team: str, folder: str) -> list[str]:
         """Write the team's packet captures (one pcap file per segment) into a folder."""

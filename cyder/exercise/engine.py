@@ -12,12 +12,15 @@ per-process state that assumes one team: run one instance per team, in one proce
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import fcntl
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-from ..backend.base import RangeBackend
+from ..backend.base import ProgressCallback, RangeBackend, no_progress
 from ..errors import CyderError
 from ..evidence.collect import EvidenceFeed
 from ..model.population import staffed, with_staff
@@ -27,9 +30,9 @@ from ..model.scenario_load import load_scenario
 from ..scenario.engine import AttackRun, StepEvent
 from ..scenario.variant import _substitute_data, make_variant, substitute, team_seed
 from ..staffing import set_clock
-from ..store.evidence import EvidenceStore
+from ..store.evidence import EvidenceStore, Query, StoredEvent
 from . import scoring
-from .actions import take_action
+from .actions import ACTIONS, ActionSpec, take_action
 from .checks import baseline_keys, probe_service, run_check
 from .normalise import IndicatorError, normalise
 from .store import ExerciseStore, LedgerEntry
@@ -218,14 +221,8 @@ class Exercise:
     async def run(self, until_end: bool = True) -> dict[str, float]:
         """Bring the range up if needed, start or resume the clock, and run until the planned end
         (or until cancelled); return the totals."""
-        statuses = await asyncio.to_thread(self.backend.status, self.team, False)
-        if statuses and statuses[0].range_name != self.range.name:
-            raise ExerciseError(f"team {self.team} has range {statuses[0].range_name} up, not {self.range.name}: "
-                                f"run `cyder down --team {self.team}` first")
-        if not statuses:
-            self._emit("range", {"state": "starting", "range": self.range.name})
-            await asyncio.to_thread(self.backend.up, staffed(self.range), self.team)
-        self._emit("range", {"state": "ready", "range": self.range.name})
+        self.claim()
+        await self.prepare()
         await self._take_baselines()
         if not self.clock["started"]:
             self._set_clock(started=True)
@@ -257,7 +254,48 @@ class Exercise:
                 task.cancel()
             if self.feed:
                 self.feed.close()
+            self.release()
         return self.totals()
+
+    def claim(self) -> None:
+        """Make this process the only one running the team's engine (until it exits); a second
+        engine for the same team would drive the attack twice."""
+        if getattr(self, "_claim", None) is not None:
+            return
+        path = Path(str(self.store.path) + f".{self.team}.lock")
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise ExerciseError(f"team {self.team}'s exercise is already running ({holder}); "
+                                "close it first, or use another --team") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        self._claim = handle
+
+    def release(self) -> None:
+        """Let another process run the team's engine again."""
+        handle, self._claim = getattr(self, "_claim", None), None
+        if handle is not None:
+            handle.close()
+
+    async def prepare(self, progress: ProgressCallback = no_progress) -> None:
+        """Build missing images and bring the team's range up (or find it up), reporting progress."""
+        self._emit("range", {"state": "images", "range": self.range.name})
+        await asyncio.to_thread(self.backend.ensure_images, progress)
+        statuses = await asyncio.to_thread(self.backend.status, self.team, False)
+        if statuses and statuses[0].range_name != self.range.name:
+            raise ExerciseError(f"team {self.team} has range {statuses[0].range_name} up, not {self.range.name}: "
+                                f"run `cyder down --team {self.team}` first")
+        if not statuses:
+            self._emit("range", {"state": "starting", "range": self.range.name})
+            await asyncio.to_thread(self.backend.up, staffed(self.range), self.team, progress)
+        self._emit("range", {"state": "ready", "range": self.range.name})
 
     def _heartbeat(self) -> None:
         """Save the clock's position, so a killed engine resumes within a moment of where it was."""
@@ -519,6 +557,127 @@ class Exercise:
         record = {"step": step, "tier": taken + 1, "cost": cost, "text": _texts(tier.text, self.variant.values)}
         self.store.log(self.team, self.now(), "hint", record)
         return record
+
+
+    # -- what interfaces show ---------------------------------------------------------------------
+
+    def phase(self) -> str:
+        """Where the team is in the day: the first phase with work left (detection until the
+        incident is declared, response until every due response rule holds, reporting until every
+        requested report is filed, then recovery), or "finished"."""
+        if self.clock["finished"]:
+            return "finished"
+        if self.rubric.incident and not self.incident_declared:
+            return Phase.detection.value
+        if any(self._rule_due(r) and r.id not in self.credited_rules and not r.final for r in self.rubric.responses):
+            return Phase.response.value
+        if any(r.inject in self.injects and r.id not in self.reports for r in self.rubric.reports):
+            return Phase.reporting.value
+        return Phase.recovery.value
+
+    def maximums(self) -> dict[str, float]:
+        """The most each phase can earn (every rule and report field, without speed bonus)."""
+        rubric = self.rubric
+        truth = sum(rubric.indicators.points[t.kind] for t in self.truth
+                    if t.step in {p.step.id for p in self.variant.steps if p.fallback_for is None})
+        tops = {Phase.detection.value: truth + (rubric.incident.points if rubric.incident else 0),
+                Phase.response.value: sum(r.points for r in rubric.responses),
+                Phase.reporting.value: sum(f.points for r in rubric.reports for f in r.fields),
+                Phase.recovery.value: sum(r.points for r in rubric.recovery)}
+        return {**tops, "total": sum(tops.values())}
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every score change so far, oldest first."""
+        return self.store.ledger(self.team)
+
+    def submissions(self, kind: str) -> list[dict[str, Any]]:
+        """What the team has submitted of a kind (indicator, incident, action, report, hint), oldest first."""
+        return [{**entry.data, "time": entry.time} for entry in self.store.journal(self.team, (kind,))]
+
+    def read_injects(self) -> set[str]:
+        """Injects the team has opened."""
+        return {entry.data["id"] for entry in self.store.journal(self.team, ("read",))}
+
+    def mark_read(self, inject: str) -> None:
+        """Remember that the team opened an inject."""
+        if inject in self.injects and inject not in self.read_injects():
+            self.store.log(self.team, self.now(), "read", {"id": inject})
+
+    def draft(self, report: str) -> dict[str, str]:
+        """The team's saved draft of a report (empty when none)."""
+        self._report_rule(report)
+        return self.store.draft(self.team, report)
+
+    def hint_offers(self) -> list[dict[str, Any]]:
+        """For each step with hints: how many the course offers, how many were taken (with their
+        texts) and what the next costs."""
+        offers = []
+        for hint in self.rubric.hints:
+            offered = min(len(hint.tiers), self.preset.hint_tiers)
+            taken = self.hints.get(hint.step, 0)
+            texts = [_texts(tier.text, self.variant.values) for tier in hint.tiers[:taken]]
+            next_cost = round(hint.tiers[taken].cost * self.preset.hint_cost, 1) if taken < offered else None
+            offers.append({"step": hint.step, "offered": offered, "taken": taken, "texts": texts, "next_cost": next_cost})
+        return offers
+
+    @staticmethod
+    def action_specs() -> list[ActionSpec]:
+        """The response actions a team can take, with their parameters."""
+        return list(ACTIONS.values())
+
+    def search(self, query: Query) -> list[StoredEvent]:
+        """The team's stored evidence matching a query (empty when evidence is not collected)."""
+        if self.evidence_store is None:
+            return []
+        return list(self.evidence_store.search(dataclasses.replace(query, team=self.team)))
+
+    def evidence_after(self, after_id: int, limit: int = 1000) -> list[StoredEvent]:
+        """The team's evidence stored after an event id, in order of arrival (for a live view)."""
+        if self.evidence_store is None:
+            return []
+        return list(self.evidence_store.search(Query(self.team, after_id=after_id, limit=limit)))
+
+    def evidence_count(self) -> int:
+        """How many events the team has stored."""
+        return self.evidence_store.count(self.team) if self.evidence_store is not None else 0
+
+    def host_states(self) -> dict[str, str]:
+        """Each host's state: running, degraded (a service does not answer), isolated (attached to
+        no segment), booting, or down (blocking: call from a thread in async code)."""
+        statuses = self.backend.status(self.team, True)
+        known = {h.name: h for h in statuses[0].hosts} if statuses else {}
+        states = {}
+        for host in staffed(self.range).hosts:
+            status = known.get(host.name)
+            if status is None or status.state != "running":
+                states[host.name] = "down"
+            elif host.attachments and not status.addresses:
+                states[host.name] = "isolated"
+            elif not status.healthy:
+                states[host.name] = "degraded"
+            else:
+                states[host.name] = "running"
+        return states
+
+    def host_detail(self, host: str, processes: int = 60, logs: int = 30) -> dict[str, Any]:
+        """A host's addresses, services, processes and latest evidence (blocking)."""
+        if staffed(self.range).host(host) is None:
+            raise ExerciseError(f"unknown host {host!r}")
+        statuses = self.backend.status(self.team, True)
+        status = next((h for s in statuses for h in s.hosts if h.name == host), None)
+        listing = self.backend.exec(self.team, host, ["ps", "-eo", "pid,user,etime,args", "--sort", "pid"]) \
+            if status is not None and status.state == "running" else None
+        recent = self.search(Query(self.team, hosts=[host], limit=logs, newest_first=True))
+        return {"host": host, "state": status.state if status else "down",
+                "addresses": status.addresses if status else {}, "services": status.services if status else {},
+                "processes": listing.stdout.splitlines()[:processes + 1] if listing and listing.ok else [],
+                "logs": list(reversed(recent))}
+
+    def shell_command(self, host: str) -> list[str]:
+        """The command line of an interactive shell in one of the team's hosts."""
+        if staffed(self.range).host(host) is None:
+            raise ExerciseError(f"unknown host {host!r}")
+        return self.backend.shell_command(self.team, host)
 
 
 def _en(text) -> str:

@@ -8,7 +8,10 @@ and return events in time order.
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -76,6 +79,7 @@ class Query:
     text: list[str] = field(default_factory=list)
     limit: int | None = None
     after_id: int = 0
+    newest_first: bool = False
 
     @classmethod
     def parse(cls, team: str, words: Iterable[str], **options) -> "Query":
@@ -86,12 +90,39 @@ class Query:
             if sep and key in ("host", "source", "kind") and value:
                 getattr(query, key + "s").append(value)
                 continue
+            if sep and key in ("since", "until") and value:
+                setattr(query, key, parse_when(value))
+                continue
             key, sep, value = word.partition("=")
             if sep and key and value and key.replace("_", "").isalnum():
                 query.fields[key] = value
                 continue
             query.text.append(word)
         return query
+
+
+_RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)([smhd])$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_when(value: str, now: float | None = None) -> float:
+    """A point in time from a search word: `10:30`, `10:30:15` (today, local time), `-15m`, `-2h`
+    (before now) or seconds since the epoch; ValueError with the accepted forms otherwise."""
+    now = time.time() if now is None else now
+    relative = _RELATIVE.match(value)
+    if relative:
+        return now - float(relative.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[relative.group(2)]
+    clock = _CLOCK.match(value)
+    if clock:
+        hours, minutes, seconds = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+        if hours > 23 or minutes > 59 or seconds > 59:
+            raise ValueError(f"not a time of day: {value!r}")
+        today = datetime.datetime.fromtimestamp(now).replace(hour=hours, minute=minutes, second=seconds, microsecond=0)
+        return today.timestamp()
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"not a time: {value!r} (use 10:30, 10:30:15, -15m, -2h or epoch seconds)") from None
 
 
 @dataclass
@@ -144,7 +175,7 @@ class EvidenceStore(SqliteStore):
         return len(rows)
 
     def search(self, query: Query) -> Iterator[StoredEvent]:
-        """Events matching the query, in time order (then order of arrival)."""
+        """Events matching the query, in time order (then order of arrival); newest first if asked."""
         where, params = ["e.team = ?"], [query.team]
         for column, values in (("host", query.hosts), ("source", query.sources), ("kind", query.kinds)):
             if values:
@@ -185,7 +216,7 @@ class EvidenceStore(SqliteStore):
                 params.append(word)
         # Following new events (after_id) goes in order of arrival, which reads the id range only;
         # a search goes in time order.
-        order = "e.id" if query.after_id else "e.time, e.id"
+        order = "e.id" if query.after_id else "e.time DESC, e.id DESC" if query.newest_first else "e.time, e.id"
         sql = ("SELECT e.id, e.team, e.time, e.host, e.source, e.kind, e.fields, e.raw "
                f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order}")
         params = source_params + params

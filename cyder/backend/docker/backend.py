@@ -511,6 +511,17 @@ class DockerBackend(RangeBackend):
 
     # -- helpers --------------------------------------------------------------------------------
 
+    def ensure_images(self, progress: ProgressCallback = no_progress) -> None:
+        """Build the range images when they are missing (offline, about two minutes the first time)."""
+        image_builder.build_images(self.client, progress=progress)
+
+    def shell_command(self, team: str, host: str, tty: bool = True) -> list[str]:
+        """`docker exec` into the host's container with a login shell."""
+        container = self._container(team, host)
+        flags = ["-it"] if tty else ["-i"]
+        return ["docker", "exec", *flags, "-e", "TERM=" + os.environ.get("TERM", "xterm-256color"),
+                container.name, "/bin/bash", "-l"]
+
     def _labels(self, rng: Range, team: str) -> dict[str, str]:
         labels = {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
         if rng.logging:

@@ -1,0 +1,390 @@
+"""The trainee app: glue between the exercise engine and the areas of the screen.
+
+The app holds no exercise logic. It starts the engine (images, range, clock) in a worker,
+renders the engine's events, and hands the team's submissions and actions to the engine's
+methods. Blocking calls (Docker, searches) run in thread workers that post messages; handlers on
+the app's thread own every widget. Build it with `CyderApp(exercise, ...)`: tests pass a fake
+engine and a frozen clock the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Log, ProgressBar, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from ..backend.base import Progress
+from ..errors import CyderError
+from .actions import ActionsPane
+from .commands import CyderCommands
+from .dialogs import MessageScreen
+from .evidence import EvidencePane
+from .hosts import HostsPane
+from .i18n import Translator
+from .inbox import InboxPane
+from .indicators import IndicatorsPane
+from .overview import OverviewPane, clock_text
+from .reports import ReportsPane
+from .score import ScorePane
+from .text import literal, one_line
+
+TAB_IDS = ("overview", "inbox", "evidence", "hosts", "indicators", "actions", "reports", "score")
+HOST_STATE_SECONDS = 10.0
+
+# Binding ids and the texts that describe them (the footer and the help screen show both).
+BINDING_TEXTS = {**{f"tab.{tab}": f"tab.{tab}" for tab in TAB_IDS}, "help": "key.help", "quit": "key.quit",
+                 "hosts.shell": "key.shell", "hosts.refresh": "key.refresh", "score.hint": "key.hint",
+                 "evidence.search": "key.search", "evidence.live": "key.live", "evidence.details": "key.details",
+                 "evidence.follow": "key.live", "dialog.close": "key.close"}
+
+
+def translate_bindings(node, tr: Translator) -> None:
+    """Put a node's binding descriptions into the app's language."""
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [
+            dataclasses.replace(b, description=tr(BINDING_TEXTS[b.id])) if b.id in BINDING_TEXTS and b.description
+            else b for b in bindings]
+
+
+class StartScreen(Screen):
+    """Shown while images are checked and the range comes up: what is happening and how far along."""
+
+    def __init__(self, title: str):
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="start"):
+            yield Static(literal(self.title_text, "bold"), id="start-title")
+            yield ProgressBar(id="start-bar", show_eta=False)
+            yield Log(id="start-log", max_lines=500)
+
+    def progress(self, event: Progress) -> None:
+        """One progress report from the backend."""
+        count = f" [{event.done}/{event.total}]" if event.total else ""
+        self.query_one("#start-log", Log).write_line(one_line(f"{event.stage:<8}{count} {event.subject} {event.message}"))
+        if event.total:
+            self.query_one("#start-bar", ProgressBar).update(total=event.total, progress=event.done)
+
+    def line(self, text: str) -> None:
+        """A line of the app's own (a stage starting, an error)."""
+        self.query_one("#start-log", Log).write_line(one_line(text))
+
+
+class CyderApp(App):
+    """The trainee's view of one team's exercise."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cyder"
+    COMMANDS = App.COMMANDS | {CyderCommands}
+    TAB_IDS = TAB_IDS
+    BINDINGS = [
+        *[Binding(str(n), f"show_tab('{tab}')", tab, id=f"tab.{tab}", show=False) for n, tab in enumerate(TAB_IDS, 1)],
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    class EngineEvent(Message):
+        """Something the engine emitted."""
+
+        def __init__(self, event):
+            super().__init__()
+            self.event = event
+
+    class Prepared(Message):
+        """Progress while the range comes up (posted from a thread)."""
+
+        def __init__(self, progress: Progress):
+            super().__init__()
+            self.progress = progress
+
+    class HostStates(Message):
+        """Every host's state, read in a thread."""
+
+        def __init__(self, states: dict[str, str]):
+            super().__init__()
+            self.states = states
+
+    def __init__(self, exercise, language: str = "en", keymap: dict[str, str] | None = None,
+                 on_finish: Callable[[], str] | None = None, run_engine: bool = True):
+        super().__init__()
+        self.exercise = exercise
+        self.tr = Translator(language)
+        self.on_finish = on_finish
+        self.run_engine_on_start = run_engine
+        self.ready = False
+        self.keymap_overrides = keymap or {}
+        translate_bindings(self, self.tr)
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        ex, tr = self.exercise, self.tr
+        yield Static(id="status-bar")
+        with TabbedContent(id="tabs"):
+            panes = {"overview": OverviewPane, "inbox": InboxPane, "evidence": EvidencePane, "hosts": HostsPane,
+                     "indicators": IndicatorsPane, "actions": ActionsPane, "reports": ReportsPane, "score": ScorePane}
+            for tab in TAB_IDS:
+                with TabPane(tr(f"tab.{tab}"), id=tab):
+                    pane = panes[tab](ex, tr, id=f"{tab}-pane")
+                    translate_bindings(pane, tr)
+                    yield pane
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        self.refresh_status()
+        self.set_interval(1.0, self.tick)
+        self.watch_events()
+        if self.run_engine_on_start:
+            self.start_engine()
+        else:
+            self.ready = True
+            self.read_host_states()
+            self.set_interval(HOST_STATE_SECONDS, self.read_host_states)
+
+    # -- the engine -------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="engine", exit_on_error=False)
+    async def start_engine(self) -> None:
+        """Bring the range up with progress shown, then run the exercise until it ends or the app closes."""
+        start = StartScreen(self.tr("start.title", scenario=self.tr.pick(self.exercise.scenario.title),
+                                    team=self.exercise.team))
+        await self.push_screen(start)
+        try:
+            self.exercise.claim()
+            await self.exercise.prepare(progress=lambda p: self.post_message(self.Prepared(p)))
+        except CyderError as exc:
+            start.line(self.tr("start.failed", error=exc))
+            start.line(self.tr("start.quit"))
+            return
+        if self.screen is start:
+            self.pop_screen()
+        self.ready = True
+        self.read_host_states()
+        self.set_interval(HOST_STATE_SECONDS, self.read_host_states)
+        try:
+            await self.exercise.run()
+        except CyderError as exc:
+            self.say(str(exc), "error")
+
+    @on(Prepared)
+    def prepared(self, message: Prepared) -> None:
+        """Show bring-up progress."""
+        if isinstance(self.screen, StartScreen):
+            self.screen.progress(message.progress)
+
+    @work(exclusive=True, group="events", exit_on_error=False)
+    async def watch_events(self) -> None:
+        """Turn the engine's events into messages for the app."""
+        async for event in self.exercise.events():
+            self.post_message(self.EngineEvent(event))
+
+    @on(EngineEvent)
+    def engine_event(self, message: EngineEvent) -> None:
+        """Render what the engine emitted (attack steps stay hidden: they are the answer)."""
+        event, tr = message.event, self.tr
+        kind, data = event.kind, event.data
+        if kind == "range" and isinstance(self.screen, StartScreen):
+            key = {"images": "start.images", "starting": "start.range", "ready": "start.ready"}[data["state"]]
+            self.screen.line(tr(key, range=data["range"]))
+        elif kind == "inject":
+            self.say(tr("inbox.new", subject=tr.pick(data["subject"])), "warning")
+            self.bell()
+            self.inbox_changed()
+            self.pane(ReportsPane).refresh_data()
+        elif kind == "ledger":
+            self.say(tr("score.changed", points=data["points"], reason=data["reason"]),
+                     "information" if data["points"] >= 0 else "warning")
+            self.pane(ScorePane).refresh_data()
+            self.pane(IndicatorsPane).refresh_data()
+        elif kind == "action":
+            self.pane(ActionsPane).refresh_data()
+        elif kind == "finish":
+            self.finished()
+        self.refresh_status()
+
+    @work(thread=True, exit_on_error=False, group="finish")
+    def finished(self) -> None:
+        """Write the debrief and say where it is."""
+        path = self.on_finish() if self.on_finish else ""
+        self.call_from_thread(self.say, self.tr("finished", total=self.exercise.totals()["total"], path=path))
+
+    @work(thread=True, exclusive=True, group="host-states", exit_on_error=False)
+    def read_host_states(self) -> None:
+        """Read every host's state (in a thread: it asks Docker)."""
+        try:
+            self.post_message(self.HostStates(self.exercise.host_states()))
+        except CyderError:
+            pass  # the range is going down or not up yet: keep the last states
+
+    @on(HostStates)
+    def host_states(self, message: HostStates) -> None:
+        """Mark each host on the map and in the host list."""
+        self.pane(OverviewPane).show_states(message.states)
+        self.pane(HostsPane).show_states(message.states)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure is shown, in one place, and the app goes on."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.say(str(error) if isinstance(error, CyderError) else f"{type(error).__name__}: {error}", "error")
+
+    # -- what the team sees all the time ----------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: the clock, phase and score (others may submit from `cyder submit`)."""
+        self.refresh_status()
+        if self.showing("overview"):
+            self.pane(OverviewPane).refresh_summary()
+
+    def refresh_status(self) -> None:
+        """The top line: team, clock, speed, phase, score, unread messages."""
+        ex, tr = self.exercise, self.tr
+        clock = ex.clock
+        state = ("⏸ " + tr("clock.paused")) if clock.get("paused") else ("▶" if self.ready else tr("clock.starting"))
+        if clock.get("finished"):
+            state = "■"
+        totals = ex.totals()
+        unread = len(set(ex.injects) - ex.read_injects())
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" cyder ", "bold reverse")
+        text.append(f" {ex.team}  ")
+        text.append(f"{state} {clock_text(ex.now())}/{clock_text(ex.duration)} ×{clock.get('speed', 1):g}  ", "bold")
+        text.append(f"{tr('phase.' + ex.phase())}  ")
+        text.append(f"{totals['total']:g} {tr('status.points')}", "bold")
+        if unread:
+            text.append(f"  ✉ {unread}", "bold yellow")
+        self.query_one("#status-bar", Static).update(text)
+
+    def inbox_changed(self) -> None:
+        """New or newly read messages: the inbox, its tab label and the status line."""
+        inbox = self.pane(InboxPane)
+        inbox.refresh_data()
+        unread = inbox.unread()
+        label = self.tr("tab.inbox") + (f" ({unread})" if unread else "")
+        self.query_one("#tabs", TabbedContent).get_tab("inbox").label = label
+        self.refresh_status()
+
+    def say(self, text: str, severity: str = "information") -> None:
+        """A toast with text that may carry range data (shown literally, on one line)."""
+        self.notify(one_line(text)[:400], severity=severity, markup=False)
+
+    # -- navigation and commands ------------------------------------------------------------------
+
+    def pane(self, kind: type):
+        """The one pane of a kind."""
+        return self.query_one(kind)
+
+    def showing(self, tab: str) -> bool:
+        """Whether a tab is the one open."""
+        try:
+            return self.query_one("#tabs", TabbedContent).active == tab
+        except Exception:  # noqa: BLE001 - before the tabs exist
+            return False
+
+    def action_show_tab(self, tab: str) -> None:
+        """Open a tab."""
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def tab_opened(self, event: TabbedContent.TabActivated) -> None:
+        """Opening the inbox marks the shown message read; other tabs refresh what they show."""
+        tab = event.pane.id
+        if tab == "inbox":
+            self.pane(InboxPane).opened()
+        elif tab == "overview":
+            self.pane(OverviewPane).refresh_summary()
+        elif tab == "score":
+            self.pane(ScorePane).refresh_data()
+        elif tab == "indicators":
+            self.pane(IndicatorsPane).refresh_data()
+        elif tab == "hosts":
+            self.pane(HostsPane).action_reload()
+
+    def focus_widget(self, tab: str, selector: str) -> None:
+        """Open a tab and put the cursor in one of its widgets."""
+        self.action_show_tab(tab)
+        self.call_after_refresh(lambda: self.query_one(selector).focus())
+
+    def choose_action(self, name: str) -> None:
+        """Open the actions tab with an action chosen."""
+        self.action_show_tab("actions")
+        self.query_one("#act-name", Select).value = name
+
+    def choose_report(self, report: str) -> None:
+        """Open the reports tab with a report chosen."""
+        self.action_show_tab("reports")
+        self.query_one("#rep-name", Select).value = report
+
+    def choose_hint(self, step: str) -> None:
+        """Open the score tab and ask for a step's next hint."""
+        self.action_show_tab("score")
+        self.pane(ScorePane).take_hint(step)
+
+    async def open_shell(self, host: str) -> None:
+        """A real shell in a host: the app steps aside until the shell exits (the engine keeps running)."""
+        try:
+            argv = self.exercise.shell_command(host)
+        except CyderError as exc:
+            self.say(str(exc), "error")
+            return
+        try:
+            with self.suspend():
+                print(f"\n--- {host}: exit (or ctrl+d) returns to cyder ---\n", flush=True)
+                process = await asyncio.create_subprocess_exec(*argv)
+                await process.wait()
+        except SuspendNotSupported:
+            self.say(self.tr("hosts.no_shell"), "warning")
+            return
+        self.say(self.tr("hosts.shell_back", host=host))
+        self.pane(HostsPane).action_reload()
+
+    def action_help(self) -> None:
+        """Every key with its binding id, for the app and the open tab."""
+        lines = Text()
+        lines.append(self.tr("help.title") + "\n\n", "bold")
+        nodes = [self, self.query_one(f"#{self.query_one('#tabs', TabbedContent).active}-pane")]
+        nodes += [w for w in nodes[1].query("*") if w._bindings.key_to_bindings]
+        tabs = sorted(((key, b) for key, bindings in self._effective_bindings(self).items() for b in bindings
+                       if (b.id or "").startswith("tab.")), key=lambda kb: TAB_IDS.index(kb[1].id[4:]))
+        keys = " ".join(self.get_key_display(dataclasses.replace(b, key=key)) for key, b in tabs)
+        lines.append(f"{'tab.*':<18} {keys}\n{'':<19}{', '.join(b.description for _, b in tabs)}\n")
+        seen = {b.id for _, b in tabs}
+        for node in nodes:
+            for key, bindings in self._effective_bindings(node).items():
+                for binding in bindings:
+                    if binding.id and binding.id not in seen:
+                        seen.add(binding.id)
+                        shown = self.get_key_display(dataclasses.replace(binding, key=key))
+                        lines.append(f"{binding.id:<18} {shown:<10} {binding.description}\n")
+        lines.append(f"{'command-palette':<18} {'ctrl+p':<10} {self.tr('key.palette')}\n")
+        lines.append("\n" + self.tr("help.more"), "dim")
+        self.push_screen(MessageScreen(self.tr("key.help"), lines))
+
+    def _effective_bindings(self, node) -> dict[str, list[Binding]]:
+        """A node's bindings by key, with the user's keymap applied (as Textual applies it)."""
+        bindings = node._bindings.copy()
+        if self._keymap:
+            bindings.apply_keymap(self._keymap)
+        return bindings.key_to_bindings
+
+    async def action_quit(self) -> None:
+        """Save the open report draft, then close (the engine stops with the app; its clock with it)."""
+        try:
+            self.pane(ReportsPane).save_now()
+        except Exception:  # noqa: BLE001 - closing must not fail on a half-built screen
+            pass
+        self.exit()
+
