@@ -15,7 +15,7 @@ from typing import Callable
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App, ComposeResult, ScreenStackError, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -144,15 +144,20 @@ class CyderApp(App):
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
-        self.refresh_status()
         self.set_interval(1.0, self.tick)
         self.watch_events()
         if self.run_engine_on_start:
             self.start_engine()
         else:
-            self.ready = True
-            self.read_host_states()
-            self.set_interval(HOST_STATE_SECONDS, self.read_host_states)
+            self.engine_ready()
+        self.refresh_status()
+
+    def engine_ready(self) -> None:
+        """The range is up and the engine runs: show it, and start reading host states."""
+        self.ready = True
+        self.refresh_status()
+        self.read_host_states()
+        self.set_interval(HOST_STATE_SECONDS, self.read_host_states)
 
     # -- the engine -------------------------------------------------------------------------------
 
@@ -171,9 +176,7 @@ class CyderApp(App):
             return
         if self.screen is start:
             self.pop_screen()
-        self.ready = True
-        self.read_host_states()
-        self.set_interval(HOST_STATE_SECONDS, self.read_host_states)
+        self.engine_ready()
         try:
             await self.exercise.run()
         except CyderError as exc:
@@ -182,8 +185,16 @@ class CyderApp(App):
     @on(Prepared)
     def prepared(self, message: Prepared) -> None:
         """Show bring-up progress."""
-        if isinstance(self.screen, StartScreen):
-            self.screen.progress(message.progress)
+        start = self.start_screen()
+        if start is not None:
+            start.progress(message.progress)
+
+    def start_screen(self) -> StartScreen | None:
+        """The start screen while it is shown."""
+        try:
+            return self.screen if isinstance(self.screen, StartScreen) else None
+        except ScreenStackError:
+            return None
 
     @work(exclusive=True, group="events", exit_on_error=False)
     async def watch_events(self) -> None:
@@ -196,9 +207,13 @@ class CyderApp(App):
         """Render what the engine emitted (attack steps stay hidden: they are the answer)."""
         event, tr = message.event, self.tr
         kind, data = event.kind, event.data
-        if kind == "range" and isinstance(self.screen, StartScreen):
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return  # the app is closing
+        if kind == "range" and isinstance(screen, StartScreen):
             key = {"images": "start.images", "starting": "start.range", "ready": "start.ready"}[data["state"]]
-            self.screen.line(tr(key, range=data["range"]))
+            screen.line(tr(key, range=data["range"]))
         elif kind == "inject":
             self.say(tr("inbox.new", subject=tr.pick(data["subject"])), "warning")
             self.bell()

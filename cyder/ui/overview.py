@@ -3,13 +3,14 @@ score with its four phase subtotals."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from ..model.population import staffed
-from .text import literal
+from .text import literal, pad
 
 STATE_MARKS = {"running": ("●", "green"), "degraded": ("◐", "yellow"), "isolated": ("⊘", "blue"),
                "down": ("✕", "red")}
@@ -37,12 +38,12 @@ def network_map(rng, states: dict[str, str], tr) -> Text:
             label = host.name
             if host.name.startswith("staff-") and rng.population:
                 label += f" ({tr('overview.pcs', count=pcs_on(rng.population, host.name))})"
-            if width + len(label) + 3 > 56:
+            if width + cell_len(label) + 3 > 56:
                 text.append("\n  ")
                 width = 2
             text.append(mark + " ", colour)
             text.append(label + "  ")
-            width += len(label) + 4
+            width += cell_len(label) + 4
         text.append("\n")
     text.append(tr("overview.legend"), "dim")
     return text
@@ -60,7 +61,7 @@ def score_summary(totals: dict[str, float], maximums: dict[str, float], tr) -> T
     for phase in (*PHASES, "total"):
         got, top = totals.get(phase, 0.0), maximums.get(phase, 0.0)
         style = "bold" if phase == "total" else ""
-        text.append(f"{tr('phase.' + phase):<10} {got:>6g} / {top:g}\n", style)
+        text.append(f"{pad(tr('phase.' + phase), 10)} {got:>5g} / {top:g}\n", style)
     return text
 
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from ..errors import CyderError
 from .dialogs import ConfirmScreen, MessageScreen
 from .overview import PHASES, clock_text
-from .text import literal, literal_line
+from .text import literal, literal_line, pad
 
 BAR_WIDTH = 30
 
@@ -24,7 +24,7 @@ def phase_bars(totals: dict[str, float], maximums: dict[str, float], tr) -> Text
         got, top = totals.get(phase, 0.0), maximums.get(phase, 0.0)
         share = max(0.0, min(1.0, got / top)) if top else 0.0
         filled = round(share * BAR_WIDTH)
-        text.append(f"{tr('phase.' + phase):<10} ", "bold" if phase == "total" else "")
+        text.append(pad(tr("phase." + phase), 10) + " ", "bold" if phase == "total" else "")
         text.append("█" * filled, "green" if got >= 0 else "red")
         text.append("░" * (BAR_WIDTH - filled), "dim")
         text.append(f" {got:>6g} / {top:g}\n")

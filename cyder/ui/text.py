@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
 from rich.text import Text
 
 # C0 controls except newline and tab, DEL, and the C1 controls (0x9b is a one-byte CSI).
@@ -35,3 +36,8 @@ def literal(value: object, style: str = "") -> Text:
 def literal_line(value: object, style: str = "") -> Text:
     """A one-line literal Text (cut at the widget's edge instead of wrapping)."""
     return Text(one_line(value), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def pad(text: str, width: int) -> str:
+    """Left-aligned in a column of `width` terminal cells (Japanese characters take two)."""
+    return text + " " * max(0, width - cell_len(text))
