@@ -1,9 +1,11 @@
 """Evidence parsing and the evidence store, on real lines taken from a range's collector."""
 
+import datetime
+
 import pytest
 
 from cyder.evidence.parse import parse_line
-from cyder.store.evidence import EvidenceStore, Query
+from cyder.store.evidence import EvidenceStore, Query, parse_when
 
 LINES = {
     "dns-query": ("2026-11-23T03:41:12+00:00 dns named[63]: queries: client @0x7f 10.20.1.8#44222 (mail-cloud95.example): "
@@ -74,6 +76,28 @@ def test_results_come_in_time_order_and_respect_time_range_and_limit(store):
     late = list(store.search(Query("t1", since=times[-2])))
     assert len(late) >= 2
     assert len(list(store.search(Query("t1", limit=3)))) == 3
+
+
+def test_newest_first_and_following_new_events(store):
+    newest = [s.evidence.time for s in store.search(Query("t1", limit=3, newest_first=True))]
+    assert newest == sorted(newest, reverse=True) and len(newest) == 3
+    everything = list(store.search(Query("t1")))
+    after = list(store.search(Query("t1", after_id=everything[2].id)))
+    assert [s.id for s in after] == sorted(s.id for s in everything if s.id > everything[2].id)
+
+
+def test_time_words_in_a_search():
+    now = datetime.datetime(2026, 11, 23, 14, 0, 0).timestamp()
+    assert parse_when("-15m", now) == now - 900
+    assert parse_when("-2h", now) == now - 7200
+    assert parse_when("10:30", now) == datetime.datetime(2026, 11, 23, 10, 30).timestamp()
+    assert parse_when("10:30:15", now) == datetime.datetime(2026, 11, 23, 10, 30, 15).timestamp()
+    assert parse_when("1795400000", now) == 1795400000.0
+    for bad in ("25:00", "yesterday", "-5x"):
+        with pytest.raises(ValueError, match="time"):
+            parse_when(bad, now)
+    query = Query.parse("t1", ["since:-1h", "until:23:59", "kind:auth"])
+    assert query.since is not None and query.until is not None and query.kinds == ["auth"] and not query.text
 
 
 def test_read_positions_are_stored_with_the_events(store, tmp_path):

@@ -254,3 +254,38 @@ def test_response_actions_refuse_bad_parameters_before_touching_the_range(name, 
     rng = load_range(ROOT / "ranges" / "saida-city.yaml")
     with pytest.raises(ActionError, match=message):
         take_action(NoBackend(), "blue", rng, name, params)
+
+
+def test_what_interfaces_read_phase_maximums_hints_and_read_marks(store):
+    exercise = started(store, course="B-1")
+    assert exercise.phase() == "detection"
+    tops = exercise.maximums()
+    assert tops["total"] == sum(tops[p] for p in ("detection", "response", "reporting", "recovery")) > 0
+    assert tops["reporting"] == sum(f.points for r in exercise.rubric.reports for f in r.fields)
+    offers = {o["step"]: o for o in exercise.hint_offers()}
+    step = next(iter(offers))
+    assert offers[step]["taken"] == 0 and offers[step]["next_cost"] > 0 and offers[step]["texts"] == []
+    exercise.take_hint(step)
+    offers = {o["step"]: o for o in exercise.hint_offers()}
+    assert offers[step]["taken"] == 1 and len(offers[step]["texts"]) == 1 and "en" in offers[step]["texts"][0]
+    exercise.deliver_due_injects()
+    assert exercise.read_injects() == set()
+    exercise.mark_read("no-such-inject")
+    assert exercise.read_injects() == set()
+    hosts = exercise.variant.values["target"].pc
+    exercise.declare_incident([hosts])
+    assert exercise.phase() in ("response", "reporting", "recovery")
+    assert [s["verdict"] for s in exercise.submissions("incident")] == ["correct"]
+    assert exercise.draft("first-report") == {}
+    with pytest.raises(ExerciseError):
+        exercise.host_detail("no-such-host")
+
+
+def test_only_one_process_runs_a_team(store):
+    first, second = started(store), Exercise(NoBackend(), store, "blue")
+    first.claim()
+    with pytest.raises(ExerciseError, match="already running"):
+        second.claim()
+    first.release()
+    second.claim()
+    second.release()

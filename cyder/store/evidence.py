@@ -176,7 +176,9 @@ class EvidenceStore(SqliteStore):
 
     def search(self, query: Query) -> Iterator[StoredEvent]:
         """Events matching the query, in time order (then order of arrival); newest first if asked."""
-        where, params = ["e.team = ?"], [query.team]
+        # Following new events walks the id range; `+` keeps SQLite from scanning the team's whole
+        # time index instead (300 ms per poll over a million events).
+        where, params = ["+e.team = ?" if query.after_id else "e.team = ?"], [query.team]
         for column, values in (("host", query.hosts), ("source", query.sources), ("kind", query.kinds)):
             if values:
                 where.append(f"e.{column} IN ({','.join('?' * len(values))})")

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, ScreenStackError, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Log, ProgressBar, Select, Static, TabbedContent, TabPane
@@ -142,6 +143,8 @@ class CyderApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The screen holding the areas; dialogs and the start screen go on top of it.
+        self.main = self.screen
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.set_interval(1.0, self.tick)
@@ -260,9 +263,12 @@ class CyderApp(App):
 
     def tick(self) -> None:
         """Once a second: the clock, phase and score (others may submit from `cyder submit`)."""
-        self.refresh_status()
-        if self.showing("overview"):
-            self.pane(OverviewPane).refresh_summary()
+        try:
+            self.refresh_status()
+            if self.showing("overview"):
+                self.pane(OverviewPane).refresh_summary()
+        except NoMatches:
+            pass  # the app is closing
 
     def refresh_status(self) -> None:
         """The top line: team, clock, speed, phase, score, unread messages."""
@@ -281,7 +287,7 @@ class CyderApp(App):
         text.append(f"{totals['total']:g} {tr('status.points')}", "bold")
         if unread:
             text.append(f"  ✉ {unread}", "bold yellow")
-        self.query_one("#status-bar", Static).update(text)
+        self.main.query_one("#status-bar", Static).update(text)
 
     def inbox_changed(self) -> None:
         """New or newly read messages: the inbox, its tab label and the status line."""
@@ -289,7 +295,7 @@ class CyderApp(App):
         inbox.refresh_data()
         unread = inbox.unread()
         label = self.tr("tab.inbox") + (f" ({unread})" if unread else "")
-        self.query_one("#tabs", TabbedContent).get_tab("inbox").label = label
+        self.main.query_one("#tabs", TabbedContent).get_tab("inbox").label = label
         self.refresh_status()
 
     def say(self, text: str, severity: str = "information") -> None:
@@ -300,18 +306,18 @@ class CyderApp(App):
 
     def pane(self, kind: type):
         """The one pane of a kind."""
-        return self.query_one(kind)
+        return self.main.query_one(kind)
 
     def showing(self, tab: str) -> bool:
         """Whether a tab is the one open."""
         try:
-            return self.query_one("#tabs", TabbedContent).active == tab
+            return self.main.query_one("#tabs", TabbedContent).active == tab
         except Exception:  # noqa: BLE001 - before the tabs exist
             return False
 
     def action_show_tab(self, tab: str) -> None:
         """Open a tab."""
-        self.query_one("#tabs", TabbedContent).active = tab
+        self.main.query_one("#tabs", TabbedContent).active = tab
 
     @on(TabbedContent.TabActivated)
     def tab_opened(self, event: TabbedContent.TabActivated) -> None:
@@ -331,17 +337,17 @@ class CyderApp(App):
     def focus_widget(self, tab: str, selector: str) -> None:
         """Open a tab and put the cursor in one of its widgets."""
         self.action_show_tab(tab)
-        self.call_after_refresh(lambda: self.query_one(selector).focus())
+        self.call_after_refresh(lambda: self.main.query_one(selector).focus())
 
     def choose_action(self, name: str) -> None:
         """Open the actions tab with an action chosen."""
         self.action_show_tab("actions")
-        self.query_one("#act-name", Select).value = name
+        self.main.query_one("#act-name", Select).value = name
 
     def choose_report(self, report: str) -> None:
         """Open the reports tab with a report chosen."""
         self.action_show_tab("reports")
-        self.query_one("#rep-name", Select).value = report
+        self.main.query_one("#rep-name", Select).value = report
 
     def choose_hint(self, step: str) -> None:
         """Open the score tab and ask for a step's next hint."""
@@ -370,7 +376,7 @@ class CyderApp(App):
         """Every key with its binding id, for the app and the open tab."""
         lines = Text()
         lines.append(self.tr("help.title") + "\n\n", "bold")
-        nodes = [self, self.query_one(f"#{self.query_one('#tabs', TabbedContent).active}-pane")]
+        nodes = [self, self.main.query_one(f"#{self.main.query_one('#tabs', TabbedContent).active}-pane")]
         nodes += [w for w in nodes[1].query("*") if w._bindings.key_to_bindings]
         tabs = sorted(((key, b) for key, bindings in self._effective_bindings(self).items() for b in bindings
                        if (b.id or "").startswith("tab.")), key=lambda kb: TAB_IDS.index(kb[1].id[4:]))

@@ -167,6 +167,8 @@ async def test_an_action_runs_only_after_confirmation():
         app.query_one("#act-run").press()
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause(1.2)  # the clock ticks on under a dialog
+        assert "0:45:12" in str(app.main.query_one("#status-bar", Static).render())
         await pilot.press("escape")  # no
         await settle(pilot)
         assert exercise.calls == []
