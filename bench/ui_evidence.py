@@ -29,6 +29,7 @@ from cyder.exercise.store import ExerciseStore  # noqa: E402
 from cyder.store.evidence import EvidenceStore  # noqa: E402
 from cyder.ui.app import CyderApp  # noqa: E402
 from cyder.ui.evidence import EventList, EvidencePane  # noqa: E402
+from cyder.ui.testing import settle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TEAM = "bench"
@@ -61,14 +62,6 @@ def filled_store(path: str, events: int) -> EvidenceStore:
                 batch = []
         store.add(TEAM, batch)
     return store
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        busy = [w for w in pilot.app.workers if w.group not in ("events", "engine") and not w.is_finished]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
 
 
 async def measure(exercise: Exercise, store: EvidenceStore) -> list[tuple[str, str]]:

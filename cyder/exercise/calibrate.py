@@ -27,17 +27,7 @@ NO_DEFENDER, IDEAL = "calnone", "calideal"
 def maximum(exercise: Exercise) -> float:
     """The most a team can earn on the planned path: every indicator, the incident, every check
     and report field, each with its full time bonus where one applies."""
-    rubric = exercise.rubric
-    share = 1 + rubric.time_bonus.share
-    # Indicators that only a fallback step leaves appear only when the team blocks early: not on
-    # the planned path that the maximum is measured on.
-    chain = {p.step.id for p in exercise.variant.steps if p.fallback_for is None}
-    total = sum(rubric.indicators.points[t.kind] * share for t in exercise.truth if t.step in chain)
-    if rubric.incident:
-        total += rubric.incident.points * (share if rubric.incident.step else 1)
-    total += sum(r.points * (share if r.step else 1) for r in [*rubric.responses, *rubric.recovery])
-    total += sum(f.points for r in rubric.reports for f in r.fields)
-    return total
+    return exercise.maximums(speed_bonus=True)["total"]
 
 
 @dataclass

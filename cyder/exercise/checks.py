@@ -85,11 +85,23 @@ def run_check(backend: RangeBackend, team: str, rng: Range, check: Check, baseli
         return CheckResult(bool(current) and current == before,
                            f"{check.path} on {host}: " + ("as at the start" if current == before else "changed or missing"))
     if check.kind == "mail-absent":
-        result = backend.exec(team, host, f"grep -rlF {shlex.quote(check.pattern)} /home/{check.user}/Maildir/new "
+        pattern = shlex.quote(check.pattern)
+        result = backend.exec(team, host, f"grep -rlF {pattern} /home/{check.user}/Maildir/new "
                                           f"/home/{check.user}/Maildir/cur 2>/dev/null")
         found = result.stdout.strip()
-        return CheckResult(not found, f"mail matching {check.pattern!r} for {check.user}: " + ("still there" if found else "none"))
+        # Absent only counts once the mail was delivered: a round between the attacker sending it
+        # and Postfix delivering it would otherwise credit a team that did nothing.
+        delivered = backend.exec(team, host, DELIVERED.format(sender=shlex.quote(f"from=<{check.pattern}")),
+                                 ).stdout.strip()
+        state = "still there" if found else "removed" if delivered else "not delivered yet"
+        return CheckResult(bool(delivered) and not found, f"mail matching {check.pattern!r} for {check.user}: {state}")
     raise ValueError(f"unknown check kind {check.kind!r}")
+
+
+# Prints "delivered" when Postfix's log on the host shows a message from the sender delivered
+# (its queue id logged with from=<...>, and a status=sent line for the same id).
+DELIVERED = ("for id in $(grep -F {sender} /var/log/mail.log 2>/dev/null | sed -n 's/.*: \\([0-9A-Za-z]\\{{6,\\}}\\): from=.*/\\1/p'); "
+             "do grep -F \"$id: to=\" /var/log/mail.log | grep -q 'status=sent' && echo delivered && break; done")
 
 
 def probe_service(backend: RangeBackend, team: str, rng: Range, ref: ServiceRef) -> CheckResult:

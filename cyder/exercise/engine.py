@@ -83,6 +83,7 @@ class Exercise:
         self._on_event = on_event
         self._attack: asyncio.Task | None = None
         self._round_lock: asyncio.Lock | None = None
+        self._claim = None  # the open lock file while this process runs the team's engine
         self._facts: dict[str, Any] = {}
         # The clock only runs while an engine runs it; elsewhere (a CLI submitting, an engine that
         # was killed) it stands at its last saved position, so downtime is not exercise time.
@@ -260,7 +261,7 @@ class Exercise:
     def claim(self) -> None:
         """Make this process the only one running the team's engine (until it exits); a second
         engine for the same team would drive the attack twice."""
-        if getattr(self, "_claim", None) is not None:
+        if self._claim is not None:
             return
         path = Path(str(self.store.path) + f".{self.team}.lock")
         handle = open(path, "a+")
@@ -280,7 +281,7 @@ class Exercise:
 
     def release(self) -> None:
         """Let another process run the team's engine again."""
-        handle, self._claim = getattr(self, "_claim", None), None
+        handle, self._claim = self._claim, None
         if handle is not None:
             handle.close()
 
@@ -558,7 +559,6 @@ class Exercise:
         self.store.log(self.team, self.now(), "hint", record)
         return record
 
-
     # -- what interfaces show ---------------------------------------------------------------------
 
     def phase(self) -> str:
@@ -575,15 +575,20 @@ class Exercise:
             return Phase.reporting.value
         return Phase.recovery.value
 
-    def maximums(self) -> dict[str, float]:
-        """The most each phase can earn (every rule and report field, without speed bonus)."""
+    def maximums(self, speed_bonus: bool = False) -> dict[str, float]:
+        """The most each phase (and the whole) can earn on the planned path: every indicator, the
+        incident, every check and report field; with `speed_bonus`, each at its full time bonus."""
         rubric = self.rubric
-        truth = sum(rubric.indicators.points[t.kind] for t in self.truth
-                    if t.step in {p.step.id for p in self.variant.steps if p.fallback_for is None})
-        tops = {Phase.detection.value: truth + (rubric.incident.points if rubric.incident else 0),
-                Phase.response.value: sum(r.points for r in rubric.responses),
+        share = 1 + rubric.time_bonus.share if speed_bonus else 1
+        # Indicators that only a fallback step leaves appear only when the team blocks early: not on
+        # the planned path.
+        chain = {p.step.id for p in self.variant.steps if p.fallback_for is None}
+        incident = rubric.incident.points * (share if rubric.incident.step else 1) if rubric.incident else 0
+        tops = {Phase.detection.value: sum(rubric.indicators.points[t.kind] * share for t in self.truth
+                                           if t.step in chain) + incident,
+                Phase.response.value: sum(r.points * (share if r.step else 1) for r in rubric.responses),
                 Phase.reporting.value: sum(f.points for r in rubric.reports for f in r.fields),
-                Phase.recovery.value: sum(r.points for r in rubric.recovery)}
+                Phase.recovery.value: sum(r.points * (share if r.step else 1) for r in rubric.recovery)}
         return {**tops, "total": sum(tops.values())}
 
     def ledger(self) -> list[LedgerEntry]:

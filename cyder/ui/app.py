@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Log, ProgressBar, Select, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Log, ProgressBar, Select, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from ..backend.base import Progress
@@ -41,6 +41,9 @@ from .text import literal, one_line
 
 TAB_IDS = ("overview", "inbox", "evidence", "hosts", "indicators", "actions", "reports", "score")
 HOST_STATE_SECONDS = 10.0
+# What gets the cursor when a tab opens: a list or table, whose keys work at once.
+TAB_FOCUS = {"overview": "#tabs Tabs", "inbox": "#inbox-list", "evidence": "EventList", "hosts": "#host-list",
+             "indicators": "#ind-table", "actions": "#act-table", "reports": "#tabs Tabs", "score": "#ledger"}
 
 # Binding ids and the texts that describe them (the footer and the help screen show both).
 BINDING_TEXTS = {**{f"tab.{tab}": f"tab.{tab}" for tab in TAB_IDS}, "help": "key.help", "quit": "key.quit",
@@ -93,6 +96,7 @@ class CyderApp(App):
         *[Binding(str(n), f"show_tab('{tab}')", tab, id=f"tab.{tab}", show=False) for n, tab in enumerate(TAB_IDS, 1)],
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("escape", "leave_field", show=False),
     ]
 
     class EngineEvent(Message):
@@ -321,8 +325,14 @@ class CyderApp(App):
 
     @on(TabbedContent.TabActivated)
     def tab_opened(self, event: TabbedContent.TabActivated) -> None:
-        """Opening the inbox marks the shown message read; other tabs refresh what they show."""
+        """Put the cursor where the tab's keys work (never in a text box, where digits would be
+        typed); opening the inbox marks the shown message read; other tabs refresh what they show."""
         tab = event.pane.id
+        target = TAB_FOCUS[tab]
+        # Now, and again after the refresh: Textual moves the focus off the pane being hidden in
+        # between, and a focused widget in a hidden pane would open its tab again.
+        self.main.query_one(target).focus()
+        self.call_after_refresh(lambda: self.main.query_one(target).focus())
         if tab == "inbox":
             self.pane(InboxPane).opened()
         elif tab == "overview":
@@ -333,6 +343,11 @@ class CyderApp(App):
             self.pane(IndicatorsPane).refresh_data()
         elif tab == "hosts":
             self.pane(HostsPane).action_reload()
+
+    def action_leave_field(self) -> None:
+        """Escape from a text box, so the tab keys work again."""
+        if isinstance(self.focused, (Input, TextArea)):
+            self.main.query_one("#tabs Tabs").focus()
 
     def focus_widget(self, tab: str, selector: str) -> None:
         """Open a tab and put the cursor in one of its widgets."""

@@ -63,18 +63,18 @@ class IndicatorsPane(Vertical):
         """Submit the indicator typed; the verdict comes back at once."""
         value = self.query_one("#ind-value", Input)
         if not value.value.strip():
-            self.app.notify(self.tr("ind.empty"), severity="warning")
+            self.app.say(self.tr("ind.empty"), "warning")
             return
         kind = str(self.query_one("#ind-kind", Select).value)
         note = self.query_one("#ind-note", Input)
         try:
             record = self.exercise.submit_indicator(kind, value.value.strip(), note.value.strip())
         except CyderError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            self.app.say(str(exc), "error")
             return
         verdict = self.tr("verdict." + record["verdict"])
-        self.app.notify(self.tr("ind.judged", kind=kind, value=record["value"], verdict=verdict),
-                        severity="information" if record["verdict"] == "correct" else "warning", markup=False)
+        self.app.say(self.tr("ind.judged", kind=kind, value=record["value"], verdict=verdict),
+                     "information" if record["verdict"] == "correct" else "warning")
         value.value = note.value = ""
         self.refresh_data()
 
@@ -84,12 +84,12 @@ class IndicatorsPane(Vertical):
         """Declare the incident with the hosts typed."""
         hosts = [h.strip() for h in self.query_one("#incident-hosts", Input).value.split(",") if h.strip()]
         if not hosts:
-            self.app.notify(self.tr("ind.empty"), severity="warning")
+            self.app.say(self.tr("ind.empty"), "warning")
             return
         try:
             record = self.exercise.declare_incident(hosts)
         except CyderError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            self.app.say(str(exc), "error")
             return
-        self.app.notify(self.tr("ind.declared", verdict=record["verdict"]), markup=False)
+        self.app.say(self.tr("ind.declared", verdict=record["verdict"]))
         self.refresh_data()

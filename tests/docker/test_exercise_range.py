@@ -139,3 +139,31 @@ def test_an_engine_killed_mid_exercise_resumes_with_its_ledger(backend, tmp_path
         if first.poll() is None:
             first.kill()
         backend.down("tkill")
+
+
+def test_a_phishing_mail_counts_as_removed_only_after_it_arrived(backend, saida_team, saida):
+    """The no-defender calibration once earned the quarantine rule: a round ran between the attacker
+    sending the mail and Postfix delivering it. Absent now means delivered, then removed."""
+    from cyder.exercise.actions import take_action
+    from cyder.exercise.checks import run_check
+    from cyder.model.rubric import Check
+    from cyder.model.scenario_load import load_scenario
+    from cyder.scenario.engine import AttackRun
+    from cyder.scenario.variant import make_variant
+
+    scenario, _ = load_scenario(SCENARIO)
+    variant = make_variant(scenario, saida, 11)
+    user, sender = variant.values["target"].user, f"support@{variant.values['c2_domain']}"
+    check = Check(kind="mail-absent", host="groupware", user=user, pattern=sender)
+    never = Check(kind="mail-absent", host="groupware", user=user, pattern="nobody@never-sent.example")
+    assert not run_check(backend, saida_team, saida, never, {}).passed
+    events = asyncio.run(AttackRun(backend, saida_team, variant, speed=1000, until=6 * 60).run())
+    assert [e.outcome for e in events if e.step == "phish"] == ["executed"]
+    deadline = time.monotonic() + 60
+    while "still there" not in (result := run_check(backend, saida_team, saida, check, {})).detail:
+        assert not result.passed, result.detail  # before delivery it must not pass either
+        assert time.monotonic() < deadline, result.detail
+        time.sleep(0.5)
+    take_action(backend, saida_team, saida, "quarantine-mail", {"host": "groupware", "user": user, "pattern": sender})
+    result = run_check(backend, saida_team, saida, check, {})
+    assert result.passed and "removed" in result.detail

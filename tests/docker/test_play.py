@@ -59,9 +59,17 @@ async def test_a_short_exercise_played_through_the_app(exercise):
     values = exercise.variant.values
     domain, pc = values["c2_domain"], values["target"].pc
     app = CyderApp(exercise)
-    async with app.run_test(size=(100, 30)) as pilot:
-        # The range comes up behind the start screen, then the clock runs.
+    progress = []
+
+    def seen(message) -> None:
+        if isinstance(message, CyderApp.Prepared):
+            progress.append(message.progress)
+
+    async with app.run_test(size=(100, 30), message_hook=seen) as pilot:
+        # The range comes up behind the start screen, with progress shown, then the clock runs.
         await until(pilot, lambda: app.ready, 240, "the range to come up")
+        stages = {p.stage for p in progress}
+        assert "image" in stages and "ready" in stages, stages
         await until(pilot, lambda: exercise.clock["started"], 60, "the clock to start")
 
         # The SOC's alert arrives in the inbox; opening it marks it read.

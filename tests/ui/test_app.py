@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import inspect
 import re
+import typing
+from pathlib import Path
 
 import pytest
 from fake_engine import HOSTILE, FakeExercise
@@ -14,27 +16,23 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tex
 
 from cyder.errors import CyderError
 from cyder.exercise.engine import Exercise
+from cyder.model.rubric import ReportField
 from cyder.ui.app import CyderApp
 from cyder.ui.dialogs import ConfirmScreen, MessageScreen
 from cyder.ui.evidence import EventList
 from cyder.ui.i18n import TEXTS, Translator, choose_language
 from cyder.ui.play import parse_keymap, web_argv
 from cyder.ui.reports import SAVE_DELAY
+from cyder.ui.testing import settle
 from cyder.ui.text import literal, visible
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_app(**kwargs) -> tuple[CyderApp, FakeExercise]:
     exercise = FakeExercise(hostile=kwargs.pop("hostile", False))
     return CyderApp(exercise, run_engine=False, **kwargs), exercise
-
-
-async def settle(pilot) -> None:
-    """Wait for the app's pending work (not the endless engine and event workers) and a refresh."""
-    for _ in range(3):
-        busy = [w for w in pilot.app.workers if w.group not in ("events", "engine") and not w.is_finished]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
 
 
 def screen_text(app) -> str:
@@ -76,6 +74,16 @@ def test_language_choice():
         choose_language("fr", {})
     assert all(len(pair) == 2 and all(pair) for pair in TEXTS.values())
     assert Translator("ja")("tab.score") == "得点"
+
+
+def test_every_text_the_app_asks_for_exists_in_both_languages():
+    source = "\n".join(path.read_text() for path in (ROOT / "cyder" / "ui").glob("*.py"))
+    keys = set(re.findall(r"""tr\(\s*["']([a-z_]+\.[a-z_ .]+)["']""", source))
+    keys |= {f"tab.{tab}" for tab in CyderApp.TAB_IDS} | {f"phase.{p}" for p in ("detection", "response", "reporting",
+                                                                               "recovery", "finished", "total")}
+    keys |= {f"field.{name}" for name in typing.get_args(ReportField.model_fields["name"].annotation)}
+    keys |= {f"verdict.{v}" for v in ("correct", "wrong", "already credited", "recorded")}
+    assert keys and not keys - set(TEXTS), sorted(keys - set(TEXTS))
 
 
 def test_keymap_parsing():

@@ -11,6 +11,7 @@ from fake_engine import FakeExercise
 from textual.widgets import Input, TextArea
 
 from cyder.ui.app import CyderApp
+from cyder.ui.testing import settle
 
 
 def app(language: str = "en", hostile: bool = False) -> CyderApp:
@@ -29,14 +30,6 @@ def steady(*keys: str):
                 widget.cursor_blink = False
         await pilot.pause()
     return run_before
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        busy = [w for w in pilot.app.workers if w.group not in ("events", "engine") and not w.is_finished]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
 
 
 @pytest.mark.parametrize("tab", ["1", "2", "3", "4", "5", "6", "7", "8"])

@@ -1,0 +1,15 @@
+"""Helpers for driving the app with Textual's Pilot (tests and benchmarks)."""
+
+from __future__ import annotations
+
+# Workers that run as long as the app does: waiting for them would never end.
+ENDLESS_GROUPS = ("events", "engine")
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Wait until the app's pending work is done (not its endless workers) and the screen is drawn."""
+    for _ in range(rounds):
+        busy = [w for w in pilot.app.workers if w.group not in ENDLESS_GROUPS and not w.is_finished]
+        if busy:
+            await pilot.app.workers.wait_for_complete(busy)
+        await pilot.pause()
