@@ -170,6 +170,10 @@ class RangeBackend(ABC):
     def check_service(self, team: str, host: str, service: str) -> bool:
         """Whether a host's service answers now."""
 
+    def host_status(self, team: str, host: str) -> HostStatus | None:
+        """One host's state, addresses and service health (None when it does not run)."""
+        return next((h for s in self.status(team, True) for h in s.hosts if h.name == host), None)
+
     def ensure_images(self, progress: ProgressCallback = no_progress) -> None:
         """Build whatever images the backend needs and lacks (a no-op where there are none)."""
 

@@ -668,10 +668,10 @@ class Exercise:
         """A host's addresses, services, processes and latest evidence (blocking)."""
         if staffed(self.range).host(host) is None:
             raise ExerciseError(f"unknown host {host!r}")
-        statuses = self.backend.status(self.team, True)
-        status = next((h for s in statuses for h in s.hosts if h.name == host), None)
+        status = self.backend.host_status(self.team, host)
+        running = status is not None and status.state == "running"
         listing = self.backend.exec(self.team, host, ["ps", "-eo", "pid,user,etime,args", "--sort", "pid"]) \
-            if status is not None and status.state == "running" else None
+            if running else None
         recent = self.search(Query(self.team, hosts=[host], limit=logs, newest_first=True))
         return {"host": host, "state": status.state if status else "down",
                 "addresses": status.addresses if status else {}, "services": status.services if status else {},

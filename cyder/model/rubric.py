@@ -54,7 +54,8 @@ class Check(Strict):
                   "connected", "content-unchanged", "service", "mail-absent"]
     host: str = Field(description="where the check runs (may use ${var})")
     url: str | None = Field(None, description="unreachable: what must no longer answer from the host")
-    pattern: str | None = Field(None, description="no-process, no-cron, mail-absent: what must not be found")
+    pattern: str | None = Field(None, description="no-process, no-cron: what must not be found; mail-absent: the "
+                                                  "sender's address")
     path: str | None = Field(None, description="file-absent, content-unchanged: the file")
     user: str | None = Field(None, description="no-cron, account-locked-or-reset, mail-absent: the account")
     service: str | None = Field(None, description="service: the service kind that must answer")

@@ -328,11 +328,12 @@ class CyderApp(App):
         """Put the cursor where the tab's keys work (never in a text box, where digits would be
         typed); opening the inbox marks the shown message read; other tabs refresh what they show."""
         tab = event.pane.id
-        target = TAB_FOCUS[tab]
-        # Now, and again after the refresh: Textual moves the focus off the pane being hidden in
-        # between, and a focused widget in a hidden pane would open its tab again.
-        self.main.query_one(target).focus()
-        self.call_after_refresh(lambda: self.main.query_one(target).focus())
+        target = self.main.query_one(TAB_FOCUS[tab])
+        target.focus()
+        # Textual may move the focus off the pane being hidden after this, onto another hidden
+        # widget, which would open its tab again: put it back unless the team is already typing
+        # in one of this tab's text boxes.
+        self.call_after_refresh(self._keep_focus_in, event.pane, target)
         if tab == "inbox":
             self.pane(InboxPane).opened()
         elif tab == "overview":
@@ -343,6 +344,11 @@ class CyderApp(App):
             self.pane(IndicatorsPane).refresh_data()
         elif tab == "hosts":
             self.pane(HostsPane).action_reload()
+
+    def _keep_focus_in(self, pane, target) -> None:
+        focused = self.focused
+        if not (isinstance(focused, (Input, TextArea)) and pane in focused.ancestors):
+            target.focus()
 
     def action_leave_field(self) -> None:
         """Escape from a text box, so the tab keys work again."""

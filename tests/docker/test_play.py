@@ -132,6 +132,13 @@ async def test_a_short_exercise_played_through_the_app(exercise):
         reasons = " ".join(str(ledger.get_row_at(n)[3]) for n in range(ledger.row_count))
         assert "C2 traffic blocked" in reasons and domain in reasons
 
+        # The host view: services, processes and logs of the chosen host.
+        await pilot.press("4")
+        detail = app.query_one("#host-detail", Static)
+        await until(pilot, lambda: "PID" in str(detail.render()), 30, "the host's processes")
+        shown = str(detail.render())
+        assert "fw" in shown and "Services" in shown and "Recent logs" in shown
+
         # The map knows the hosts' states.
         await pilot.press("1")
         await until(pilot, lambda: app.pane(type(app.query_one("#overview-pane"))).states.get(pc) == "running", 30,

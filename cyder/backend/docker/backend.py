@@ -502,6 +502,13 @@ class DockerBackend(RangeBackend):
         except docker.errors.APIError as exc:
             raise BackendError(f"cannot disconnect {host} from {segment}: {exc.explanation or exc}") from None
 
+    def host_status(self, team: str, host: str) -> HostStatus | None:
+        """One host's state, addresses and service health, from a single health run in it."""
+        try:
+            return self._host_health(team, host)
+        except BackendError:
+            return None
+
     def check_service(self, team: str, host: str, service: str) -> bool:
         """Whether a host's service answers its health check now."""
         status = self._host_health(team, host)
