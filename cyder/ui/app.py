@@ -128,6 +128,7 @@ class CyderApp(App):
         self.on_finish = on_finish
         self.run_engine_on_start = run_engine
         self.ready = False
+        self.open_tab = ""
         self.keymap_overrides = keymap or {}
         translate_bindings(self, self.tr)
 
@@ -328,6 +329,9 @@ class CyderApp(App):
         """Put the cursor where the tab's keys work (never in a text box, where digits would be
         typed); opening the inbox marks the shown message read; other tabs refresh what they show."""
         tab = event.pane.id
+        if tab == self.open_tab:
+            return  # the same tab again (Textual says so when a tab's label changes)
+        self.open_tab = tab
         target = self.main.query_one(TAB_FOCUS[tab])
         target.focus()
         # Textual may move the focus off the pane being hidden after this, onto another hidden

@@ -77,6 +77,7 @@ class IndicatorsPane(Vertical):
                      "information" if record["verdict"] == "correct" else "warning")
         value.value = note.value = ""
         self.refresh_data()
+        self.query_one("#ind-table").focus()  # out of the text box, so the tab keys work again
 
     @on(Button.Pressed, "#incident-declare")
     @on(Input.Submitted, "#incident-hosts")
@@ -93,3 +94,4 @@ class IndicatorsPane(Vertical):
             return
         self.app.say(self.tr("ind.declared", verdict=record["verdict"]))
         self.refresh_data()
+        self.query_one("#ind-table").focus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.worker import WorkerCancelled
+
 # Workers that run as long as the app does: waiting for them would never end.
 ENDLESS_GROUPS = ("events", "engine")
 
@@ -11,5 +13,8 @@ async def settle(pilot, rounds: int = 3) -> None:
     for _ in range(rounds):
         busy = [w for w in pilot.app.workers if w.group not in ENDLESS_GROUPS and not w.is_finished]
         if busy:
-            await pilot.app.workers.wait_for_complete(busy)
+            try:
+                await pilot.app.workers.wait_for_complete(busy)
+            except WorkerCancelled:
+                pass  # an exclusive worker replaced by a newer one: the next round waits for that
         await pilot.pause()

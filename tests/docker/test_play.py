@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from textual.widgets import DataTable, Input, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TextArea
 
 from cyder.exercise.engine import Exercise
 from cyder.exercise.store import ExerciseStore
@@ -101,6 +101,7 @@ async def test_a_short_exercise_played_through_the_app(exercise):
         # Block it at the proxy, after confirming; the next round's check on the range credits it.
         await pilot.press("6")
         await pilot.pause(0.3)
+        assert app.main.query_one("#tabs", TabbedContent).active == "actions"
         app.query_one("#act-name", Select).value = "block-domain-proxy"
         await pilot.pause(0.3)
         app.query_one("#param-domain", Input).value = domain
@@ -114,10 +115,13 @@ async def test_a_short_exercise_played_through_the_app(exercise):
         # The first report: typed, saved as a draft, filed.
         await pilot.press("7")
         await pilot.pause(0.5)
+        assert app.main.query_one("#tabs", TabbedContent).active == "reports"
         await press_in(pilot, app.query_one("#field-affected_systems", TextArea), *pc)
-        await press_in(pilot, app.query_one("#field-indicators", TextArea), *domain)
+        await press_in(pilot, app.query_one("#field-indicators", TextArea), *domain, "escape")
         await pilot.pause(SAVE_DELAY + 0.5)
-        assert exercise.draft("first-report")["affected_systems"] == pc
+        area = app.query_one("#field-affected_systems", TextArea)
+        assert exercise.draft("first-report").get("affected_systems") == pc, (app.focused, area.text, app.screen,
+                                                                               [n.message for n in app._notifications])
         app.query_one("#rep-submit").press()
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "the confirmation")
         await pilot.press("y")

@@ -161,6 +161,9 @@ async def test_submitting_an_indicator_lists_its_verdict():
         assert table.row_count == 3
         assert "correct" in str(table.get_row_at(2)[3])
         assert app.query_one("#ind-value", Input).value == ""
+        await pilot.press("6")  # the cursor left the text box: the tab keys work again
+        await settle(pilot)
+        assert app.query_one("#tabs", TabbedContent).active == "actions"
 
 
 async def test_an_action_runs_only_after_confirmation():
