@@ -73,6 +73,7 @@ class Exercise:
         if self.settings.get("staff") is not None:
             rng = with_staff(rng, self.settings["staff"])
         self.range = rng
+        self.running_range = staffed(rng)  # with its staff containers, as it runs
         self.variant = make_variant(self.scenario, rng, self.settings["seed"])
         self.rubric: Scoring = self._resolved_rubric()
         self.truth = scoring.ground_truth(self.variant, self.rubric)
@@ -295,7 +296,7 @@ class Exercise:
                                 f"run `cyder down --team {self.team}` first")
         if not statuses:
             self._emit("range", {"state": "starting", "range": self.range.name})
-            await asyncio.to_thread(self.backend.up, staffed(self.range), self.team, progress)
+            await asyncio.to_thread(self.backend.up, self.running_range, self.team, progress)
         self._emit("range", {"state": "ready", "range": self.range.name})
 
     def _heartbeat(self) -> None:
@@ -652,7 +653,7 @@ class Exercise:
         statuses = self.backend.status(self.team, True)
         known = {h.name: h for h in statuses[0].hosts} if statuses else {}
         states = {}
-        for host in staffed(self.range).hosts:
+        for host in self.running_range.hosts:
             status = known.get(host.name)
             if status is None or status.state != "running":
                 states[host.name] = "down"
@@ -666,7 +667,7 @@ class Exercise:
 
     def host_detail(self, host: str, processes: int = 60, logs: int = 30) -> dict[str, Any]:
         """A host's addresses, services, processes and latest evidence (blocking)."""
-        if staffed(self.range).host(host) is None:
+        if self.running_range.host(host) is None:
             raise ExerciseError(f"unknown host {host!r}")
         status = self.backend.host_status(self.team, host)
         running = status is not None and status.state == "running"
@@ -680,7 +681,7 @@ class Exercise:
 
     def shell_command(self, host: str) -> list[str]:
         """The command line of an interactive shell in one of the team's hosts."""
-        if staffed(self.range).host(host) is None:
+        if self.running_range.host(host) is None:
             raise ExerciseError(f"unknown host {host!r}")
         return self.backend.shell_command(self.team, host)
 

@@ -6,7 +6,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ..model.population import staffed
 
 
 class CyderCommands(Provider):
@@ -22,7 +21,7 @@ class CyderCommands(Provider):
         commands.append((tr("cmd.incident"), partial(app.focus_widget, "indicators", "#incident-hosts"), "incident"))
         for spec in ex.action_specs():
             commands.append((tr("cmd.action", action=spec.name), partial(app.choose_action, spec.name), spec.help))
-        for host in staffed(ex.range).hosts:
+        for host in ex.running_range.hosts:
             commands.append((tr("cmd.shell", host=host.name), partial(app.run_worker, partial(app.open_shell, host.name)),
                              "docker exec"))
         for rule in ex.rubric.reports:

@@ -14,7 +14,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..errors import CyderError
-from ..model.population import staffed
 from .overview import STATE_MARKS
 from .text import literal, literal_line
 
@@ -35,7 +34,7 @@ class HostsPane(Horizontal):
     def __init__(self, exercise, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
-        self.hosts = [h.name for h in staffed(exercise.range).hosts]
+        self.hosts = [h.name for h in exercise.running_range.hosts]
         self.states: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from ..model.population import staffed
 from .text import literal, pad
 
 STATE_MARKS = {"running": ("●", "green"), "degraded": ("◐", "yellow"), "isolated": ("⊘", "blue"),
@@ -24,8 +23,8 @@ def clock_text(seconds: float) -> str:
 
 
 def network_map(rng, states: dict[str, str], tr) -> Text:
-    """Each segment with its subnet and title, then its hosts with a state mark each."""
-    rng = staffed(rng)
+    """Each segment with its subnet and title, then its hosts with a state mark each (the range as
+    it runs: with its staff containers)."""
     text = Text()
     for segment in rng.segments:
         text.append(f"▌{segment.name} ", "bold")
@@ -84,7 +83,7 @@ class OverviewPane(Horizontal):
     def show_states(self, states: dict[str, str]) -> None:
         """Redraw the map with new host states."""
         self.states = states
-        self.query_one("#map", Static).update(network_map(self.exercise.range, states, self.tr))
+        self.query_one("#map", Static).update(network_map(self.exercise.running_range, states, self.tr))
 
     def refresh_data(self) -> None:
         """Redraw the map, clock, phase and score."""

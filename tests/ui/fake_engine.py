@@ -11,6 +11,7 @@ from cyder.evidence.parse import Evidence
 from cyder.exercise.actions import ACTIONS
 from cyder.exercise.engine import ExerciseEvent
 from cyder.exercise.store import LedgerEntry
+from cyder.model.population import staffed
 from cyder.model.scenario_load import load_scenario
 from cyder.store.evidence import StoredEvent
 
@@ -27,6 +28,7 @@ class FakeExercise:
     def __init__(self, events: int = 40, hostile: bool = False):
         self.team = "team1"
         self.scenario, self.range = load_scenario(ROOT / "scenarios" / "targeted-email.yaml")
+        self.running_range = staffed(self.range)
         self.rubric = self.scenario.scoring
         self.settings = {"course": "B-1", "seed": 1}
         self.clock = {"offset": 2712.0, "speed": 60.0, "paused": False, "started": True, "finished": False}
