@@ -101,11 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "starts or resumes the team's exercise (the main command)")
     p.add_argument("scenario", nargs="?", help="scenario file or shipped name (default: the team's exercise if it "
                                                "has one, else targeted-email)")
-    _exercise_options(p)
-    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
-    p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
-    p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
-    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
+    _run_options(p)
     p.add_argument("--lang", choices=["en", "ja"], help="language of the app (default: CYDER_LANG, else the locale)")
     p.add_argument("--results", default="results", help="folder for the debrief at the end (default ./results)")
     p.add_argument("--web", action="store_true", help="serve the app to a browser (textual-serve) instead")
@@ -116,11 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a whole exercise for a team without a user interface, then write the results")
     p.add_argument("scenario", nargs="?", help="scenario file or shipped name (not needed to resume)")
-    _exercise_options(p)
-    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
-    p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
-    p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
-    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
+    _run_options(p)
     p.add_argument("--headless", action="store_true", help="no user interface (the only mode of `cyder run`)")
     p.add_argument("--results", default="results", help="folder for the ledger and the debrief (default ./results)")
     p.add_argument("--json", action="store_true", help="print each event as a JSON line")
@@ -342,6 +334,15 @@ def cmd_up(args: argparse.Namespace) -> int:
 def _exercise_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
     p.add_argument("--store", help="exercise database (default $CYDER_DATA/exercises.sqlite)")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """The options of commands that run an exercise (`play`, `run`)."""
+    _exercise_options(p)
+    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
+    p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
+    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
 
 
 def _exercise(args: argparse.Namespace, scenario: str | None = None, **options):

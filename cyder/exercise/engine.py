@@ -85,6 +85,7 @@ class Exercise:
         self._attack: asyncio.Task | None = None
         self._round_lock: asyncio.Lock | None = None
         self._claim = None  # the open lock file while this process runs the team's engine
+        self._prepared = False  # images checked and the range found or brought up (run() skips it then)
         self._facts: dict[str, Any] = {}
         # The clock only runs while an engine runs it; elsewhere (a CLI submitting, an engine that
         # was killed) it stands at its last saved position, so downtime is not exercise time.
@@ -224,7 +225,8 @@ class Exercise:
         """Bring the range up if needed, start or resume the clock, and run until the planned end
         (or until cancelled); return the totals."""
         self.claim()
-        await self.prepare()
+        if not self._prepared:
+            await self.prepare()
         await self._take_baselines()
         if not self.clock["started"]:
             self._set_clock(started=True)
@@ -297,6 +299,7 @@ class Exercise:
         if not statuses:
             self._emit("range", {"state": "starting", "range": self.range.name})
             await asyncio.to_thread(self.backend.up, self.running_range, self.team, progress)
+        self._prepared = True
         self._emit("range", {"state": "ready", "range": self.range.name})
 
     def _heartbeat(self) -> None:
