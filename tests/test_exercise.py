@@ -289,3 +289,42 @@ def test_only_one_process_runs_a_team(store):
     first.release()
     second.claim()
     second.release()
+
+
+def test_no_phase_subtotal_ever_goes_above_its_maximum(tmp_path):
+    """Random ledgers: whatever is credited, in any order and amount, each phase stays at or under
+    its maximum, and what was cut is said in the entry."""
+    from hypothesis import given, settings, strategies as st
+
+    store = ExerciseStore(tmp_path / "random.sqlite")
+    counter = iter(range(10**6))
+    credit = st.tuples(st.sampled_from(["detection", "response", "reporting", "recovery"]),
+                       st.floats(min_value=-20, max_value=200, allow_nan=False).map(lambda p: round(p, 1)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(credit, max_size=25))
+    def check(credits):
+        exercise = started(store, team=f"r{next(counter)}")
+        tops = exercise.maximums()
+        for n, (phase, points) in enumerate(credits):
+            entry = exercise._credit(f"rule-{n}", points, phase, "random", {})
+            totals = exercise.totals()
+            assert totals[phase] <= tops[phase] + 1e-9, (phase, totals, tops)
+            if entry.points < points:
+                assert entry.evidence["capped_from"] == points and "capped" in entry.reason
+
+    check()
+    store.close()
+
+
+def test_a_full_disk_gives_a_storage_error_and_keeps_what_was_saved(tmp_path):
+    from cyder.store.sqlite import StorageError
+
+    store = ExerciseStore(tmp_path / "full.sqlite")
+    store.save_draft("t", "first-report", {"incident_type": "malware"})
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageError, match="full"):
+        store.save_draft("t", "first-report", {"incident_type": "malware" + "x" * 20000})
+    assert store.draft("t", "first-report") == {"incident_type": "malware"}
+    store.close()

@@ -34,13 +34,13 @@ USER_AGENT = "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"
 
 
 def fetch(request):
-    """Send a request; exit 3 when the proxy (not the C2) answered with an error, so it counts as blocked."""
+    """Send a request; fail with the proxy's error when the proxy (not the C2) answered with one."""
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=20) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         if exc.headers.get("X-Squid-Error"):
-            sys.exit(f"blocked by the proxy: {exc.code} {exc.headers.get('X-Squid-Error')}")
+            sys.exit(f"the proxy answered {exc.code} {exc.headers.get('X-Squid-Error')}")
         # Any other answer came from the C2 itself: the message got through.
     except (urllib.error.URLError, OSError) as exc:
         sys.exit(f"no connection: {exc}")

@@ -1,96 +1,172 @@
-"""Calibration: run a scenario at high speed on a real range with no defender and with an ideal one.
+"""Calibration: a scenario played on real ranges with no defender and with an ideal one, per seed.
 
-The no-defender run must stay at the floor (nothing earned), every executed step must have left
+For each seed, the no-defender run must earn nothing and lose nothing, every step of its planned
+chain must execute (not blocked, faulted or skipped), and every executed step must have left
 evidence a team could find (one of its indicators in the collected logs, or packets in the
-capture for steps that only show on the wire), and the ideal defender, built from the scenario's
-ground truth and model answer, must reach the rubric's maximum within a tolerance.
+capture for steps that only show on the wire). The ideal defender, built from the scenario's
+ground truth and model answer, must reach a set share of the rubric's maximum. Any seed that
+fails one of these fails the calibration: a score that pays a team for the range's own faults, or
+a chain that does not play as written, is caught here before a session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..backend.base import RangeBackend
+from ..backend.base import RangeBackend, check_team
 from ..model.scenario import format_offset
 from ..scenario.variant import _substitute_data
 from ..store.evidence import EvidenceStore, Query
 from .engine import Exercise
 from .store import ExerciseStore
 
-NO_DEFENDER, IDEAL = "calnone", "calideal"
+PHASES = ("detection", "response", "reporting", "recovery")
 
 
-def maximum(exercise: Exercise) -> float:
-    """The most a team can earn on the planned path: every indicator, the incident, every check
-    and report field, each with its full time bonus where one applies."""
-    return exercise.maximums(speed_bonus=True)["total"]
+@dataclass
+class SeedResult:
+    """One seed's two runs: the no-defender's score and steps, the ideal defender's score."""
+
+    seed: int
+    maximum: float
+    passive: dict[str, float]
+    steps: dict[str, str]
+    step_reasons: dict[str, str]
+    missing_evidence: list[str]
+    ideal: dict[str, float]
+    ideal_missed: list[str] = field(default_factory=list)
+    passive_ledger: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    share: float = 0.85
+
+    @property
+    def not_executed(self) -> list[str]:
+        """Planned steps of the no-defender run that did not execute, with their outcome."""
+        return [f"{step} {outcome}" + (f" ({self.step_reasons[step]})" if self.step_reasons.get(step) else "")
+                for step, outcome in self.steps.items() if outcome != "executed"]
+
+    @property
+    def problems(self) -> list[str]:
+        """Why this seed fails (empty when it passes)."""
+        problems = [f"no defender earned or lost points: {line}" for line in self.passive_ledger]
+        problems += [f"no defender: step {line}" for line in self.not_executed]
+        problems += [f"no evidence: {m}" for m in self.missing_evidence]
+        if self.ideal["total"] < self.maximum * self.share:
+            problems.append(f"ideal defender {self.ideal['total']:g} is below {self.share:.0%} of {self.maximum:g}")
+        return problems
+
+    @property
+    def ok(self) -> bool:
+        """Whether this seed holds."""
+        return not self.problems
 
 
 @dataclass
 class CalibrationReport:
-    """The score bounds and what failed."""
+    """Every seed's result and the settings they ran with."""
 
-    maximum: float
-    floor: dict[str, float]
-    ideal: dict[str, float]
-    tolerance: float
-    missing_evidence: list[str] = field(default_factory=list)
-    ideal_missed: list[str] = field(default_factory=list)
+    scenario: str
+    speed: float
+    staff: int | None
+    share: float
+    seeds: list[SeedResult]
 
     @property
     def ok(self) -> bool:
-        """Whether the rubric holds: floor at zero, ideal near the maximum, evidence for every step."""
-        return (self.floor["total"] <= 0 and self.ideal["total"] >= self.maximum * (1 - self.tolerance)
-                and not self.missing_evidence)
+        """Whether every seed holds."""
+        return bool(self.seeds) and all(s.ok for s in self.seeds)
+
+    def table(self) -> str:
+        """One row per seed, as a Markdown table (readable in a terminal too)."""
+        rows = ["| seed | maximum | no defender | steps executed | faults | missing evidence | ideal defender | share | result |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for s in self.seeds:
+            executed = sum(o == "executed" for o in s.steps.values())
+            rows.append(f"| {s.seed} | {s.maximum:g} | {s.passive['total']:g} | {executed}/{len(s.steps)} | "
+                        f"{len(s.faults)} | {len(s.missing_evidence)} | {s.ideal['total']:g} "
+                        f"({_phases(s.ideal)}) | {s.ideal['total'] / s.maximum:.0%} | {'ok' if s.ok else 'FAILED'} |")
+        return "\n".join(rows)
 
     def summary(self) -> str:
-        """A short text for the terminal."""
-        lines = [f"maximum {self.maximum:g}",
-                 f"no defender {self.floor['total']:g} ({_phases(self.floor)})",
-                 f"ideal defender {self.ideal['total']:g} ({_phases(self.ideal)}), "
-                 f"{self.ideal['total'] / self.maximum:.0%} of the maximum (tolerance {self.tolerance:.0%})"]
-        lines += [f"no evidence: {m}" for m in self.missing_evidence]
-        lines += [f"ideal defender missed: {m}" for m in self.ideal_missed]
+        """The table, every problem and every fault, and the verdict."""
+        lines = [f"{self.scenario}: speed {self.speed:g}, staff {self.staff if self.staff is not None else 'as the range'}, "
+                 f"ideal share {self.share:.0%}", self.table()]
+        for s in self.seeds:
+            lines += [f"seed {s.seed}: {p}" for p in s.problems]
+            lines += [f"seed {s.seed}: range fault: {f}" for f in s.faults]
+            lines += [f"seed {s.seed}: ideal defender missed: {m}" for m in s.ideal_missed]
         lines.append("calibration passed" if self.ok else "calibration FAILED")
         return "\n".join(lines)
 
 
 def _phases(totals: dict[str, float]) -> str:
-    return ", ".join(f"{p} {totals[p]:g}" for p in ("detection", "response", "reporting", "recovery"))
+    return ", ".join(f"{p[:3]} {totals[p]:g}" for p in PHASES)
 
 
-async def calibrate(backend: RangeBackend, scenario: Path, speed: float = 300.0, staff: int | None = 30,
-                    tolerance: float = 0.15, store_path: str | None = None,
+async def calibrate(backend: RangeBackend, scenario: Path, seeds: list[int] | None = None, speed: float = 300.0,
+                    staff: int | None = None, share: float = 0.85, team_prefix: str = "cal",
                     progress: Callable[[str], None] = lambda _: None) -> CalibrationReport:
-    """Run both exercises one after the other on fresh ranges; return the report."""
+    """Run the no-defender and the ideal defender for each seed, one after the other on fresh
+    ranges of their own (teams `<prefix>n<seed>` and `<prefix>i<seed>`, removed afterwards)."""
+    seeds = seeds or [1]
     folder = Path(tempfile.mkdtemp(prefix="cyder-calibrate-"))
-    store = ExerciseStore(store_path or folder / "exercises.sqlite")
+    store = ExerciseStore(folder / "exercises.sqlite")
     evidence = EvidenceStore(folder / "evidence.sqlite")
+    results = []
     try:
-        for team in (NO_DEFENDER, IDEAL):
-            await asyncio.to_thread(backend.down, team)
-        progress("run 1: no defender")
-        floor_run = Exercise(backend, store, NO_DEFENDER, scenario, seed=1, speed=speed, staff=staff, evidence=evidence)
-        floor = await floor_run.run()
-        missing = await asyncio.to_thread(missing_evidence, backend, floor_run, evidence, folder)
-        await asyncio.to_thread(backend.down, NO_DEFENDER)
-        progress(f"no defender: {floor['total']:g}; run 2: the ideal defender")
-        ideal_run = Exercise(backend, store, IDEAL, scenario, seed=1, speed=speed, staff=staff)
+        for seed in seeds:
+            results.append(await _calibrate_seed(backend, scenario, seed, speed, staff, share, team_prefix,
+                                                 store, evidence, folder, progress))
+        return CalibrationReport(Path(scenario).stem, speed, staff, share, results)
+    finally:
+        store.close()
+        evidence.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _calibrate_seed(backend, scenario, seed, speed, staff, share, prefix, store, evidence, folder,
+                          progress) -> SeedResult:
+    passive_team, ideal_team = check_team(f"{prefix}n{seed}"), check_team(f"{prefix}i{seed}")
+    for team in (passive_team, ideal_team):
+        await asyncio.to_thread(backend.down, team)
+    try:
+        progress(f"seed {seed}: no defender ({passive_team})")
+        passive = Exercise(backend, store, passive_team, scenario, seed=seed, speed=speed, staff=staff, evidence=evidence)
+        floor = await passive.run()
+        chain = [p.step.id for p in passive.variant.steps if p.fallback_for is None]
+        steps = {s: passive.steps.get(s, {}).get("outcome", "not reached") for s in chain}
+        reasons = {s: passive.steps.get(s, {}).get("reason", "") for s in chain}
+        missing = await asyncio.to_thread(missing_evidence, backend, passive, evidence, folder / passive_team)
+        earned = [f"{e.rule} {e.points:+g}: {e.reason}" for e in store.ledger(passive_team) if e.points]
+        faults = [f"{f['what']}: {f['reason']}" for f in passive.faults]
+        await asyncio.to_thread(backend.down, passive_team)
+        progress(f"seed {seed}: no defender {floor['total']:g}, {sum(o == 'executed' for o in steps.values())}"
+                 f"/{len(steps)} steps executed; the ideal defender ({ideal_team})")
+        ideal_run = Exercise(backend, store, ideal_team, scenario, seed=seed, speed=speed, staff=staff)
         defender = asyncio.create_task(ideal_defender(ideal_run, progress))
         try:
             ideal = await ideal_run.run()
         finally:
             defender.cancel()
-        missed = [f"{e.rule}: {e.reason}" for e in store.ledger(IDEAL) if e.points <= 0]
-        await asyncio.to_thread(backend.down, IDEAL)
-        return CalibrationReport(maximum(ideal_run), floor, ideal, tolerance, missing, missed)
+        missed = [f"{e.rule}: {e.reason}" for e in store.ledger(ideal_team) if e.points <= 0]
+        missed += [f"{rule.id}: never earned" for rule in [*ideal_run.rubric.responses, *ideal_run.rubric.recovery]
+                   if rule.id not in ideal_run.credited_rules]
+        missed += [f"indicator {t.kind} {t.shown}: not credited" for t in ideal_run.truth
+                   if (t.kind, t.value) not in ideal_run.credited_indicators
+                   and t.step in {p.step.id for p in ideal_run.variant.steps if p.fallback_for is None}]
+        faults += [f"ideal run: {f['what']}: {f['reason']}" for f in ideal_run.faults]
+        progress(f"seed {seed}: ideal defender {ideal['total']:g} of {ideal_run.maximums()['total']:g}")
+        return SeedResult(seed, ideal_run.maximums()["total"], floor, steps, reasons, missing, ideal, missed,
+                          earned, faults, share)
     finally:
-        store.close()
-        evidence.close()
+        for team in (passive_team, ideal_team):
+            await asyncio.to_thread(backend.down, team)
 
 
 async def ideal_defender(exercise: Exercise, progress: Callable[[str], None]) -> None:
@@ -150,13 +226,7 @@ def missing_evidence(backend: RangeBackend, exercise: Exercise, evidence: Eviden
                 for path in backend.export_captures(exercise.team, str(folder / "pcap")):
                     captures[path] = Path(path).read_bytes()
             addresses = planned.indicators.get("addresses", [])
-            seen = any(_packed(a) in data for a in addresses for data in captures.values())
+            seen = any(ipaddress.ip_address(a).packed in data for a in addresses for data in captures.values())
         if not seen:
             missing.append(f"{planned.step.id} ({', '.join(planned.step.evidence) or 'no evidence declared'})")
     return missing
-
-
-def _packed(address: str) -> bytes:
-    import ipaddress
-
-    return ipaddress.ip_address(address).packed

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.scenario import format_offset
+from ..output import markdown_text, visible
 from ..scenario.variant import _substitute_data
 
 Block = tuple  # ("h1"|"h2"|"p", text) | ("ul", [items]) | ("table", [headers], [[cells]])
@@ -56,14 +57,20 @@ def debrief_blocks(exercise) -> list[Block]:
     for planned in exercise.variant.steps:
         event = steps.get(planned.step.id)
         happened = event["actual"] if event and event["outcome"] == "executed" else None
+        outcome = event["outcome"] + (f": {event['reason']}" if event.get("reason") else "") if event else "not reached"
         rows.append([planned.step.id, planned.step.technique, format_offset(planned.offset),
-                     format_offset(event["actual"]) if event else "-", event["outcome"] if event else "not reached",
+                     format_offset(event["actual"]) if event else "-", outcome,
                      _since(found_at.get(planned.step.id), happened), _since(response_at.get(planned.step.id), happened),
                      _since(first_report, happened) if happened is not None else "-",
                      _since(recovery_at.get(planned.step.id), happened)])
     blocks += [("h2", "Attack timeline and the team's times"),
                ("table", ["step", "technique", "planned", "happened", "outcome", "to detect", "to respond",
                           "to report", "to recover"], rows)]
+    faults = exercise.faults
+    blocks += [("h2", "Range faults (not scored)"),
+               ("p", "Failures of the range itself, not of the team's defence: a faulted step stops its branch "
+                     "of the chain, and no rule tied to it pays."),
+               ("ul", [f"{format_offset(f['time'])} {f['what']}: {f['reason']}" for f in faults] or ["none"])]
     team_rows = []
     for entry in journal:
         if entry.kind == "indicator":
@@ -104,39 +111,40 @@ def debrief_blocks(exercise) -> list[Block]:
 
 
 def to_markdown(blocks: list[Block]) -> str:
-    """Render blocks as Markdown (table cells have their pipes escaped)."""
-    def cell(text: Any) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
-
+    """Render blocks as Markdown; every text is shown as written (no raw HTML, no Markdown syntax,
+    no control characters pass through)."""
+    cell = markdown_text
     out = []
     for block in blocks:
         if block[0] == "h1":
-            out.append(f"# {block[1]}\n")
+            out.append(f"# {cell(block[1])}\n")
         elif block[0] == "h2":
-            out.append(f"## {block[1]}\n")
+            out.append(f"## {cell(block[1])}\n")
         elif block[0] == "p":
-            out.append(f"{block[1]}\n")
+            out.append(f"{cell(block[1])}\n")
         elif block[0] == "ul":
             out.append("".join(f"- {cell(item)}\n" for item in block[1]))
         elif block[0] == "table":
             headers, rows = block[1], block[2]
-            out.append("| " + " | ".join(headers) + " |\n|" + "---|" * len(headers) + "\n"
+            out.append("| " + " | ".join(cell(h) for h in headers) + " |\n|" + "---|" * len(headers) + "\n"
                        + "".join("| " + " | ".join(cell(c) for c in row) + " |\n" for row in rows))
     return "\n".join(out)
 
 
 def to_html(blocks: list[Block], title: str) -> str:
-    """Render blocks as a self-contained HTML page (every text escaped)."""
-    esc = html.escape
+    """Render blocks as a self-contained HTML page (every text escaped, control characters visible)."""
+    def esc(text: Any) -> str:
+        return html.escape(visible(text))
+
     body = []
     for block in blocks:
         if block[0] in ("h1", "h2", "p"):
-            body.append(f"<{block[0]}>{esc(str(block[1]))}</{block[0]}>")
+            body.append(f"<{block[0]}>{esc(block[1])}</{block[0]}>")
         elif block[0] == "ul":
-            body.append("<ul>" + "".join(f"<li>{esc(str(i))}</li>" for i in block[1]) + "</ul>")
+            body.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block[1]) + "</ul>")
         elif block[0] == "table":
             head = "".join(f"<th>{esc(h)}</th>" for h in block[1])
-            rows = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>" for row in block[2])
+            rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in block[2])
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     style = ("body{font-family:sans-serif;max-width:72em;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#eee}")

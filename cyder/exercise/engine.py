@@ -4,8 +4,12 @@ An `Exercise` loads a scenario for a team, brings up (or re-attaches to) the tea
 the exercise clock (start, pause, resume, speed), drives the attack chain, delivers injects,
 follows the evidence, takes the team's submissions and actions through its methods, checks the
 range in rounds (response, recovery, availability) and writes every point to the ledger with its
-reason. Everything is persisted as it happens in an ExerciseStore, so a new Exercise for the same
-team and store resumes where the last one stopped. It has no user interface and keeps no
+reason. Points go only to what the team did: a response or recovery rule pays once its step was
+attempted (executed, or blocked by the team), after its check saw the bad state (the C2 answering,
+the implant running) and then the good one; a phase never goes above its maximum; a range fault
+(a step, a check or a probe that failed with nothing the team changed in the way) is recorded and
+shown, never scored. Everything is persisted as it happens in an ExerciseStore, so a new Exercise
+for the same team and store resumes where the last one stopped. It has no user interface and keeps no
 per-process state that assumes one team: run one instance per team, in one process or many.
 """
 
@@ -14,26 +18,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import fcntl
+import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-from ..backend.base import ProgressCallback, RangeBackend, no_progress
+from ..backend.base import ProgressCallback, RangeBackend, check_team, no_progress
 from ..errors import CyderError
 from ..evidence.collect import EvidenceFeed
 from ..model.population import staffed, with_staff
 from ..model.rubric import CheckRule, Phase, Scoring
 from ..model.scenario import parse_offset
 from ..model.scenario_load import load_scenario
+from ..scenario.defence import RangeView, explain, take_posture
 from ..scenario.engine import AttackRun, StepEvent
-from ..scenario.variant import _substitute_data, make_variant, substitute, team_seed
+from ..scenario.variant import _substitute_data, make_variant, new_seed, substitute
 from ..staffing import set_clock
 from ..store.evidence import EvidenceStore, Query, StoredEvent
 from . import scoring
 from .actions import ACTIONS, ActionSpec, take_action
-from .checks import baseline_keys, probe_service, run_check
+from .checks import CheckResult, availability_route, baseline_keys, check_route, probe_service, run_check
 from .normalise import IndicatorError, normalise
 from .store import ExerciseStore, LedgerEntry
 
@@ -57,13 +64,13 @@ class Exercise:
     def __init__(self, backend: RangeBackend, store: ExerciseStore, team: str, scenario: str | Path | None = None,
                  *, seed: int | None = None, speed: float = 1.0, course: str | None = None, staff: int | None = None,
                  evidence: EvidenceStore | None = None, on_event: Callable[[ExerciseEvent], None] | None = None):
-        self.backend, self.store, self.team = backend, store, team
+        self.backend, self.store, self.team = backend, store, check_team(team)
         existing = store.load(team)
         if existing is None:
             if scenario is None:
                 raise ExerciseError(f"team {team} has no exercise in {store.path}: name a scenario to start one")
             sc, _ = load_scenario(scenario)
-            settings = {"scenario": str(Path(scenario).resolve()), "seed": seed if seed is not None else team_seed(team, sc),
+            settings = {"scenario": str(Path(scenario).resolve()), "seed": seed if seed is not None else new_seed(),
                         "course": course or sc.course.value, "staff": staff, "created": time.time()}
             store.create(team, settings, {"offset": 0.0, "speed": speed, "paused": False,
                                           "started": False, "finished": False})
@@ -84,6 +91,10 @@ class Exercise:
         self._on_event = on_event
         self._attack: asyncio.Task | None = None
         self._round_lock: asyncio.Lock | None = None
+        self._rules_lock = threading.Lock()  # rounds and the team's actions observe the rules in turn
+        self._observe_soon = False  # a step happened: observe the rules at the next tick
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.view = RangeView(backend, team, self.range, infrastructure=self.variant.infrastructure)
         self._claim = None  # the open lock file while this process runs the team's engine
         self._prepared = False  # images checked and the range found or brought up (run() skips it then)
         self._facts: dict[str, Any] = {}
@@ -110,6 +121,8 @@ class Exercise:
         self.hints: dict[str, int] = {}
         self.incident_declared = False
         self.last_round = 0.0
+        self.bad_seen: dict[str, dict[str, Any]] = {}  # rule -> the first observation of its bad state
+        self.faults: list[dict[str, Any]] = []
         for entry in journal:
             if entry.kind == "step":
                 self.steps[entry.data["step"]] = entry.data
@@ -123,8 +136,16 @@ class Exercise:
                 self.hints[entry.data["step"]] = max(self.hints.get(entry.data["step"], 0), entry.data["tier"])
             elif entry.kind == "round":
                 self.last_round = entry.time
+            elif entry.kind == "observation":
+                self.bad_seen.setdefault(entry.data["rule"], {**entry.data, "time": entry.time})
+            elif entry.kind == "fault":
+                self.faults.append({**entry.data, "time": entry.time})
+        for step in self.steps.values():
+            if step["outcome"] == "fault":
+                self.faults.append({"what": f"step {step['step']}", "reason": step["reason"], "time": step["actual"]})
         ledger = self.store.ledger(self.team)
-        self.credited_rules = {e.rule for e in ledger if e.points > 0 or e.rule.startswith("incident")}
+        self.credited_rules = {e.rule for e in ledger if e.points > 0 or e.rule.startswith("incident")
+                               or e.evidence.get("capped_from")}
         self.incident_declared = any(e.rule == "incident" and e.points > 0 for e in ledger)
         self.credited_indicators = {(e.evidence["kind"], e.evidence["matched"]) for e in ledger
                                     if e.rule.startswith("indicator:") and e.points > 0}
@@ -195,8 +216,14 @@ class Exercise:
         event = ExerciseEvent(kind, self.now(), data)
         if self._on_event:
             self._on_event(event)
+        loop = self._loop
+        in_loop = loop is None or _running_loop() is loop
         for listener in self._listeners:
-            listener.put_nowait(event)
+            # The team's actions run in worker threads; queues belong to the engine's loop.
+            if in_loop:
+                listener.put_nowait(event)
+            else:
+                loop.call_soon_threadsafe(listener.put_nowait, event)
 
     async def events(self) -> AsyncIterator[ExerciseEvent]:
         """Every event from now on (an endless async iterator)."""
@@ -209,8 +236,16 @@ class Exercise:
             self._listeners.remove(queue)
 
     def _credit(self, rule: str, points: float, phase: Phase | str, reason: str, evidence: dict[str, Any]) -> LedgerEntry:
-        entry = self.store.credit(LedgerEntry(self.team, self.now(), rule, points, Phase(phase).value, reason, evidence))
+        phase = Phase(phase).value
         if points > 0:
+            # No phase goes above its maximum (a fallback's indicators, say, are not on the planned path).
+            room = max(0.0, round(self.maximums()[phase] - self.store.totals(self.team)[phase], 1))
+            if points > room:
+                evidence = {**evidence, "capped_from": points}
+                reason += f" (capped at the {phase} maximum: {points:g} due, {room:g} left)"
+                points = room
+        entry = self.store.credit(LedgerEntry(self.team, self.now(), rule, points, phase, reason, evidence))
+        if points > 0 or "capped_from" in evidence:
             self.credited_rules.add(rule)
         self._emit("ledger", entry.to_json())
         return entry
@@ -225,9 +260,12 @@ class Exercise:
         """Bring the range up if needed, start or resume the clock, and run until the planned end
         (or until cancelled); return the totals."""
         self.claim()
+        self._loop = asyncio.get_running_loop()
         if not self._prepared:
             await self.prepare()
         await self._take_baselines()
+        await self._prepare_attack()
+        await asyncio.to_thread(self._observe_rules)  # the state before the clock goes on
         if not self.clock["started"]:
             self._set_clock(started=True)
             self.store.log(self.team, 0.0, "start", {"seed": self.settings["seed"], "course": self.settings["course"]})
@@ -239,6 +277,7 @@ class Exercise:
         tasks = []
         if self.evidence_store is not None and self.range.logging:
             self.feed = EvidenceFeed(self.backend, self.evidence_store, self.team, self.range.logging.collector)
+            self.feed.on_problem = lambda problem: self._emit("evidence", {"problem": problem})
             tasks.append(asyncio.create_task(self.feed.run()))
         if not self.clock["paused"] and not self.clock["finished"]:
             self._start_attack()
@@ -329,27 +368,51 @@ class Exercise:
                     result = await asyncio.to_thread(self.backend.exec, self.team, host, command)
                     self.store.baseline(self.team, key, result.stdout.strip())
 
-    def _previous_outcomes(self) -> dict[str, bool]:
-        """Steps already done, and whether the chain went on after each (for resuming the attack)."""
+    def _attack_run(self, **options: Any) -> AttackRun:
+        return AttackRun(self.backend, self.team, self.variant, speed=self.clock["speed"], on_event=self._on_step,
+                         start_at=self.now(), previous=self._previous_outcomes(), facts=self._facts, **options)
+
+    async def _prepare_attack(self) -> None:
+        """Put the scenario's infrastructure in place and verify it before the clock goes on, and
+        record the organisation's defensive posture once, before the first start (a resumed engine
+        keeps the first one, or the team's changes would become the baseline)."""
+        run = self._attack_run(posture={})
+        await run.prepare_infrastructure()
+        await asyncio.to_thread(self.record_posture, run)
+
+    def record_posture(self, run: AttackRun | None = None) -> dict[str, str]:
+        """The organisation's defensive posture on every way the attack and the checks take,
+        recorded the first time and read back after (blocking)."""
+        stored = self.store.baseline(self.team, "posture")
+        if stored is None:
+            run = run or self._attack_run(posture={})
+            routes = run.routes() + [r for rule in [*self.rubric.responses, *self.rubric.recovery]
+                                     if (r := check_route(self.view, rule.check)) is not None]
+            routes += [availability_route(self.view, ref) for ref in self.rubric.availability.services]
+            posture = take_posture(self.view, routes)
+            stored = self.store.baseline(self.team, "posture", json.dumps(posture, ensure_ascii=False))
+        self.view.posture = json.loads(stored)
+        return self.view.posture
+
+    def _previous_outcomes(self) -> dict[str, str]:
+        """Steps already done, and how the chain went on after each (for resuming the attack)."""
         previous = {}
         for step_id, event in self.steps.items():
-            if event["outcome"] == "executed":
-                previous[step_id] = True
-            elif event["outcome"] == "skipped":
-                previous[step_id] = False
-            else:
-                fallback = self.scenario.step(step_id).on_blocked if self.scenario.step(step_id) else "stop"
-                if fallback == "stop":
-                    previous[step_id] = False
-                elif fallback in self.steps:
-                    previous[step_id] = self.steps[fallback]["outcome"] == "executed"
+            if event["outcome"] != "blocked":
+                previous[step_id] = event["outcome"]
+                continue
+            fallback = self.scenario.step(step_id).on_blocked if self.scenario.step(step_id) else "stop"
+            if fallback == "stop":
+                previous[step_id] = "blocked"
+            elif fallback in self.steps:
+                after = self.steps[fallback]["outcome"]
+                previous[step_id] = "blocked-fallback" if after == "executed" else after
         return previous
 
     def _start_attack(self) -> None:
         if self._attack is not None and not self._attack.done():
             return
-        run = AttackRun(self.backend, self.team, self.variant, speed=self.clock["speed"], on_event=self._on_step,
-                        start_at=self.now(), previous=self._previous_outcomes(), facts=self._facts)
+        run = self._attack_run(posture=self.view.posture, infrastructure_ready=True)
         self._attack = asyncio.create_task(run.run())
 
     async def _stop_attack(self) -> None:
@@ -367,12 +430,28 @@ class Exercise:
         self.store.log(self.team, event.actual, "step", data)
         self.store.log(self.team, event.actual, "facts", self._facts)
         self._emit("step", data)
+        if event.outcome == "fault":
+            self._fault(f"step {event.step}", event.reason, log=False)
+        self._observe_soon = True  # see the state the step left before the team can change it
+
+    def _fault(self, what: str, reason: str, evidence: dict[str, Any] | None = None, log: bool = True) -> None:
+        """Record a range fault (never scored) and show it to whoever runs the exercise."""
+        record = {"what": what, "reason": reason, **({"evidence": evidence} if evidence else {})}
+        if log:
+            self.store.log(self.team, self.now(), "fault", record)
+        self.faults.append({**record, "time": self.now()})
+        self._emit("fault", record)
 
     async def _tick(self) -> None:
-        """Deliver due injects and run a round of checks when one is due."""
+        """Deliver due injects; run a round of checks when one is due, or observe the rules when a
+        step has just happened."""
         self.deliver_due_injects()
         if self.now() - self.last_round >= parse_offset(self.rubric.availability.round):
             await self._round()
+        elif self._observe_soon:
+            self._observe_soon = False
+            await asyncio.to_thread(self._observe_rules)
+
 
     def deliver_due_injects(self) -> list[dict[str, Any]]:
         """Deliver every inject whose time or trigger has come; return the ones delivered now."""
@@ -403,46 +482,99 @@ class Exercise:
         return step["actual"] + parse_offset(inject.delay)
 
     async def _round(self, final: bool = False) -> None:
-        """Check availability, then every response and recovery rule not yet earned (one round at
-        a time: two overlapping rounds would credit the same rule twice)."""
+        """Probe availability, then observe every response and recovery rule not yet earned (one
+        round at a time: two overlapping rounds would credit the same rule twice)."""
         self._round_lock = self._round_lock or asyncio.Lock()
         async with self._round_lock:
-            await self._round_locked(final)
+            now = self.now()
+            self.last_round = now
+            self._observe_soon = False
+            results = await asyncio.to_thread(self._availability, now)
+            results.update(await asyncio.to_thread(self._observe_rules, final))
+            self.store.log(self.team, now, "round", {"final": final, "results": results})
+            self._emit("round", {"final": final, "results": results})
 
-    async def _round_locked(self, final: bool) -> None:
-        now = self.now()
-        self.last_round = now
+    def _availability(self, now: float) -> dict[str, Any]:
+        """Probe each business service from its users' host; a service down costs points only when
+        it does not answer on its own host or something the team changed cuts its users off
+        (otherwise the range is at fault). Blocking."""
         results: dict[str, Any] = {}
-        baselines = {key: self.store.baseline(self.team, key) or ""
-                     for rule in [*self.rubric.responses, *self.rubric.recovery]
-                     for key, _, _ in baseline_keys(rule.check)}
-        for ref in self.rubric.availability.services:
-            probe = await asyncio.to_thread(probe_service, self.backend, self.team, self.range, ref)
-            up = probe.passed
-            results[f"{ref.host}/{ref.service}"] = up
-            if not up and self.rubric.availability.penalty:
-                self._credit(f"availability:{ref.host}/{ref.service}", -self.rubric.availability.penalty, Phase.recovery,
-                             f"{probe.detail} in the round at {now:.0f} s",
-                             {"host": ref.host, "service": ref.service, "from": ref.from_, "round": now})
-        for phase, rules in ((Phase.response, self.rubric.responses), (Phase.recovery, self.rubric.recovery)):
-            for rule in rules:
-                if rule.id in self.credited_rules or not self._rule_due(rule) or (rule.final and not final):
-                    continue
-                check = await asyncio.to_thread(run_check, self.backend, self.team, self.range, rule.check, baselines)
-                results[rule.id] = check.passed
-                if check.passed:
-                    elapsed = self._since_step(rule.step)
-                    bonus = scoring.time_bonus(rule.points, elapsed, self.rubric.time_bonus)
-                    self._credit(rule.id, rule.points + bonus, phase,
-                                 f"{_en(rule.name)}: {check.detail}" + (f" (+{bonus:g} for speed)" if bonus else ""),
-                                 {"check": rule.check.model_dump(exclude_none=True), "seen": check.detail,
-                                  "step_time": self.steps.get(rule.step, {}).get("actual") if rule.step else None})
-        self.store.log(self.team, now, "round", {"final": final, "results": results})
-        self._emit("round", {"final": final, "results": results})
+        rule = self.rubric.availability
+        for ref in rule.services:
+            probe = probe_service(self.view, ref)
+            for pause in (1.0, 2.0):  # a daemon busy for a moment is not down
+                if probe.passed:
+                    break
+                time.sleep(pause)
+                probe = probe_service(self.view, ref)
+            results[f"{ref.host}/{ref.service}"] = probe.passed
+            if probe.passed:
+                continue
+            cause, evidence = self._unavailable_because(ref)
+            if cause is None:
+                self._fault(f"availability of {ref.service} on {ref.host}",
+                            f"{probe.detail}, yet it answers on {ref.host} and nothing the team changed is in the way",
+                            evidence)
+            elif rule.penalty:
+                self._credit(f"availability:{ref.host}/{ref.service}", -rule.penalty, Phase.recovery,
+                             f"{probe.detail} in the round at {now:.0f} s: {cause}",
+                             {"host": ref.host, "service": ref.service, "from": ref.from_, "round": now, **evidence})
+        return results
+
+    def _unavailable_because(self, ref) -> tuple[str | None, dict[str, Any]]:
+        """Why a service's users cannot reach it, when it is the team's doing (None otherwise)."""
+        try:
+            local = self.backend.check_service(self.team, ref.host, ref.service)
+        except CyderError as exc:
+            return None, {"local": str(exc)}
+        if not local:
+            return f"{ref.service} does not answer on {ref.host} itself", {"local": "does not answer"}
+        explanation = explain(self.view, availability_route(self.view, ref))
+        return explanation.defence, {"local": "answers", "explanation": explanation.to_json()}
+
+    def _observe_rules(self, final: bool = False) -> dict[str, str]:
+        """Look at every response and recovery rule not yet earned: remember the first time its bad
+        state is seen, and credit it when the good state follows once the rule is due. Blocking;
+        rounds and the team's actions take turns."""
+        results: dict[str, str] = {}
+        with self._rules_lock:
+            baselines = {key: self.store.baseline(self.team, key) or ""
+                         for rule in [*self.rubric.responses, *self.rubric.recovery]
+                         for key, _, _ in baseline_keys(rule.check)}
+            for phase, rules in ((Phase.response, self.rubric.responses), (Phase.recovery, self.rubric.recovery)):
+                for rule in rules:
+                    if rule.id in self.credited_rules:
+                        continue
+                    check = run_check(self.view, rule.check, baselines)
+                    results[rule.id] = check.state
+                    if check.state == "bad" and rule.id not in self.bad_seen:
+                        self._seen_bad(rule, check)
+                    elif check.passed and rule.id in self.bad_seen and self._rule_due(rule) and (final or not rule.final):
+                        self._credit_rule(rule, phase, check)
+        return results
+
+    def _seen_bad(self, rule: CheckRule, check: CheckResult) -> None:
+        record = {"rule": rule.id, "state": check.state, "detail": check.detail}
+        self.store.log(self.team, self.now(), "observation", record)
+        self.bad_seen[rule.id] = {**record, "time": self.now()}
+
+    def _credit_rule(self, rule: CheckRule, phase: Phase, check: CheckResult) -> None:
+        elapsed = self._since_step(rule.step)
+        bonus = scoring.time_bonus(rule.points, elapsed, self.rubric.time_bonus)
+        before = self.bad_seen[rule.id]
+        self._credit(rule.id, rule.points + bonus, phase,
+                     f"{_en(rule.name)}: {check.detail}" + (f" (+{bonus:g} for speed)" if bonus else ""),
+                     {"check": rule.check.model_dump(exclude_none=True),
+                      "before": {"time": before["time"], "seen": before["detail"]},
+                      "after": {"time": self.now(), "seen": check.detail, **check.evidence},
+                      "step": rule.step, "step_outcome": self.steps.get(rule.step, {}).get("outcome") if rule.step else None,
+                      "step_time": self.steps.get(rule.step, {}).get("actual") if rule.step else None})
+
 
     def _rule_due(self, rule: CheckRule) -> bool:
-        """A rule is checked once its step has happened and the rule it follows has been earned."""
-        if rule.step and rule.step not in self.steps:
+        """A rule can pay once its step was attempted against the range (executed, or blocked by the
+        team: not skipped, not faulted, not merely planned) and the rule it follows has been earned."""
+        if rule.step and self.steps.get(rule.step, {}).get("outcome") not in ("executed", "blocked"):
             return False
         return not rule.after or rule.after in self.credited_rules
 
@@ -508,9 +640,13 @@ class Exercise:
 
     def act(self, action: str, params: dict[str, str]) -> str:
         """Carry out a response action on the range (blocking: call from a thread in async code)."""
+        if self._running:
+            self._observe_rules()  # the state the action is about to change, as it is right before
         outcome = take_action(self.backend, self.team, self.range, action, params)
         self.store.log(self.team, self.now(), "action", {"action": action, "params": params, "outcome": outcome})
         self._emit("action", {"action": action, "params": params, "outcome": outcome})
+        if self._running:
+            self._observe_rules()  # a state the action ended (or began) is seen at once, not a round later
         return outcome
 
     def save_draft(self, report: str, fields: dict[str, str]) -> None:
@@ -579,9 +715,10 @@ class Exercise:
             return Phase.reporting.value
         return Phase.recovery.value
 
-    def maximums(self, speed_bonus: bool = False) -> dict[str, float]:
+    def maximums(self, speed_bonus: bool = True) -> dict[str, float]:
         """The most each phase (and the whole) can earn on the planned path: every indicator, the
-        incident, every check and report field; with `speed_bonus`, each at its full time bonus."""
+        incident, every check and report field, each at its full time bonus (without it when
+        `speed_bonus` is false). No phase's subtotal ever goes above it."""
         rubric = self.rubric
         share = 1 + rubric.time_bonus.share if speed_bonus else 1
         # Indicators that only a fallback step leaves appear only when the team blocks early: not on
@@ -698,3 +835,10 @@ def _texts(text, values: dict[str, Any]) -> dict[str, str]:
     if isinstance(text, str):
         return {"ja": substitute(text, values), "en": substitute(text, values)}
     return {"ja": substitute(text.ja, values), "en": substitute(text.en, values)}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -367,7 +367,7 @@ def _plan_proxy(ctx: RangeContext, host: Host, svc: ProxyService, plan: HostPlan
         "cache deny all\ncache_mem 8 MB\nmemory_pools off\n" + dns +
         f"visible_hostname {ctx.fqdn(host)}\npid_filename /run/squid.pid\n"
         "coredump_dir /var/spool/squid\nshutdown_lifetime 1 seconds\n"
-        "forwarded_for on\nvia on\nconnect_timeout 4 seconds\n"))
+        "forwarded_for on\nvia on\nconnect_timeout 10 seconds\n"))
     plan.add_file("/etc/squid/blocked-domains", ".blocked.invalid\n")
     plan.services.append(ServicePlan(
         "proxy", ["mkdir -p /var/log/squid && chown proxy:proxy /var/log/squid", "squid"],

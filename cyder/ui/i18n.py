@@ -121,6 +121,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rep.submit": ("Submit…", "提出…"),
     "rep.confirm": ("File {report} now? It cannot be changed afterwards.", "{report} を提出しますか? 提出後は変更できません。"),
     "rep.saved": ("draft saved {time}", "下書き保存 {time}"),
+    "rep.unsaved": ("NOT saved: kept on screen, retrying", "未保存: 画面に保持し再試行中"),
+    "rep.save-failed": ("The draft could not be saved ({error}). Your text stays on screen; cyder tries again every "
+                        "few seconds.", "下書きを保存できません ({error})。入力内容は画面に残り、数秒ごとに再試行します。"),
+    "evidence.problem": ("Evidence is not being stored ({error}); cyder keeps trying and loses nothing.",
+                         "証跡を保存できません ({error})。再試行中で、証跡は失われません。"),
     "rep.done": ("{report} filed: {points:g} points{late}", "{report} を提出しました: {points:g} 点{late}"),
     "rep.late": (" (late)", " (期限超過)"),
     "rep.readonly": ("This report was filed; it is shown as sent.", "提出済みの報告です (送信内容を表示)。"),
@@ -156,6 +161,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "help.title": ("Keys (id: keys: what)", "キー (ID: キー: 機能)"),
     "help.more": ("ctrl+p lists every command. Keys can be changed with CYDER_KEYMAP=\"id=key,...\".",
                   "ctrl+p ですべてのコマンドを表示。CYDER_KEYMAP=\"id=key,...\" でキーを変更できます。"),
+    "range.fault": ("The range had a fault (not your doing, never scored); your instructor sees it in the debrief.",
+                    "演習環境で障害が発生しました (採点には影響しません)。講師は講評で確認できます。"),
     "finished": ("The exercise is over: {total:g} points. Debrief: {path}", "演習終了: {total:g} 点。講評: {path}"),
     "error": ("{error}", "{error}"),
     # command palette

@@ -147,6 +147,18 @@ async def test_reading_a_message_marks_it_read_and_a_new_one_is_announced():
         assert "(1)" in str(tab.label) or exercise.read == {"soc-alert", "supervisor-report"}
 
 
+async def test_a_range_fault_is_announced_without_giving_the_attack_away():
+    app, exercise = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        exercise._emit("fault", {"what": "step c2-http", "reason": "beacon to http://evil.example failed"})
+        await pilot.pause(0.2)
+        await settle(pilot)
+        toasts = [n for n in app._notifications if "range had a fault" in n.message]
+        assert toasts and toasts[0].severity == "error"
+        assert not any("evil.example" in n.message or "c2-http" in n.message for n in app._notifications)
+
+
 async def test_submitting_an_indicator_lists_its_verdict():
     app, exercise = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -326,3 +338,36 @@ async def test_the_live_view_is_bounded():
         batch = [exercise.evidence[0].__class__(1000 + n, "team1", exercise.evidence[0].evidence) for n in range(120)]
         events.append(batch)
         assert len(events.events) == 50 and events.events[-1].id == 1119
+
+
+async def test_a_draft_that_cannot_be_saved_stays_on_screen_and_is_saved_once_there_is_room():
+    from cyder.store.sqlite import StorageError
+    from cyder.ui import reports
+
+    app, exercise = make_app()
+    saved = exercise.save_draft
+    full = {"disk": True}
+
+    def save_draft(report, fields):
+        if full["disk"]:
+            raise StorageError("cannot save to exercises.sqlite: database or disk is full")
+        saved(report, fields)
+
+    exercise.save_draft = save_draft
+    reports.RETRY_DELAY = 0.3
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        app.query_one("#field-incident_type", TextArea).focus()
+        await pilot.press(*"malware")
+        await pilot.pause(SAVE_DELAY + 0.3)
+        assert "first-report" not in exercise.drafts
+        assert app.query_one("#field-incident_type", TextArea).text == "malware"
+        assert "NOT saved" in str(app.query_one("#rep-saved", Static).render())
+        assert any("disk is full" in n.message for n in app._notifications)
+        full["disk"] = False
+        await pilot.pause(0.8)
+        assert exercise.drafts["first-report"]["incident_type"] == "malware"
+        assert "draft saved" in str(app.query_one("#rep-saved", Static).render())
+    reports.RETRY_DELAY = 5.0
