@@ -2,21 +2,169 @@
 
 This is what instructors write in `ranges/*.yaml`. The model is plain data validated by pydantic;
 it knows nothing of Docker or of how a range is run.
+
+Values go into daemons' configuration files, account files, zone files and SQL, so the types here
+refuse what would break those files (a colon in a password, `..` in a path, a space in a DNS
+name), and numbers, booleans and addresses are strict: `"80"`, `yes` or `167772161` are not taken
+for a port, a flag or an address. Every rule explains itself in words (RULES), not as a regular
+expression.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
+                      StrictInt, ValidationInfo, field_validator)
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$"
+# What each pattern of the models asks for, in words with an example: errors quote these, never the pattern.
+RULES: dict[str, str] = {}
+
+
+def rule(pattern: str, words: str) -> str:
+    """Register the words that explain a pattern; returns the pattern."""
+    RULES[pattern] = words
+    return pattern
+
+
+NAME_PATTERN = rule(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$",
+                    "use 1 to 32 lower-case letters, digits and '-', starting with a letter and not ending with "
+                    "'-', e.g. web-1")
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lower-case letters, digits and '-'")]
-UserName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$", description="a Unix login name")]
-DnsLabel = Annotated[str, Field(pattern=r"^(@|\*|[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?)$")]
-Domain = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")]
+UserName = Annotated[str, Field(pattern=rule(r"^[a-z_][a-z0-9_-]{0,31}$",
+                                             "use a Unix login name: up to 32 lower-case letters, digits, '_' and '-', "
+                                             "starting with a letter or '_', e.g. tanaka or web_admin"),
+                                description="a Unix login name")]
+
+
+def dns_name_problem(name: str) -> str | None:
+    """What is wrong with a DNS name (labels of 1 to 63 characters, 253 in all), or None."""
+    name = name[:-1] if name.endswith(".") else name
+    if len(name) > 253:
+        return f"is {len(name)} characters long; a DNS name has at most 253"
+    for label in name.split("."):
+        if not label:
+            return "has an empty label (a dot at the start or two dots in a row)"
+        if len(label) > 63:
+            return f"has a label of {len(label)} characters; a label has at most 63"
+        if label.startswith("-") or label.endswith("-"):
+            return f"has a label that starts or ends with '-' ({label})"
+        if not re.fullmatch(r"[A-Za-z0-9_*-]+", label):
+            return f"has a label with characters a DNS name cannot hold ({label!r}): use letters, digits and '-'"
+    return None
+
+
+def _dns_name(value: str) -> str:
+    if value not in ("@", "*") and (problem := dns_name_problem(value)):
+        raise ValueError(f"{shown(value)} {problem}")
+    return value
+
+
+DnsLabel = Annotated[str, Field(pattern=rule(r"^(@|\*|[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252}[A-Za-z0-9])?)$",
+                                             "use '@' for the zone itself, '*', or a name inside the "
+                                             "zone such as www or _dmarc (letters, digits, '_', '-' and dots)")),
+                     AfterValidator(_dns_name)]
+DOMAIN_PATTERN = rule(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+                      "use a domain in lower case: at least two labels of letters, digits and '-' separated by dots, "
+                      "e.g. city.saida.lg.jp")
+Domain = Annotated[str, Field(pattern=DOMAIN_PATTERN), AfterValidator(_dns_name)]
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # line breaks, tabs, ESC and C1 codes
+
+
+def _single_line(what: str, forbidden: str = ""):
+    """A check that text has no line breaks or control characters (and none of `forbidden`)."""
+    def check(value: str) -> str:
+        if CONTROL.search(value):
+            raise ValueError(f"{what} must be one line without control characters")
+        if bad := [c for c in forbidden if c in value]:
+            raise ValueError(f"{what} may not contain {' or '.join(repr(c) for c in bad)} "
+                             "(cyder writes it into account files, where ':' separates the fields)")
+        return value
+    return AfterValidator(check)
+
+
+Password = Annotated[str, _single_line("a password", ":")]
+FullName = Annotated[str, _single_line("a full name", ":")]
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A value quoted for a message, shortened when long."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
+def safe_path(value: str) -> str:
+    """A path or file name that never climbs out of its folder with `..` (and stays on one line)."""
+    if any(part == ".." for part in value.replace("\\", "/").split("/")):
+        raise ValueError(f"{shown(value)} contains '..': name the file itself, without going up a folder")
+    if CONTROL.search(value):
+        raise ValueError("a path must be one line without control characters")
+    return value
+
+
+AbsolutePath = Annotated[str, Field(pattern=rule(r"^/", "use an absolute path starting with '/', e.g. /srv/memo.txt"),
+                                    description="absolute path"), AfterValidator(safe_path)]
+
+
+def _page_name(value: str) -> str:
+    if not value.strip("/"):
+        raise ValueError("a page needs a file name under the web root, e.g. news/index.html")
+    return safe_path(value)
+
+
+PageName = Annotated[str, AfterValidator(_page_name)]
+# PostgreSQL's reserved words: a column or table of that name breaks the CREATE TABLE cyder writes.
+SQL_RESERVED = frozenset("""all analyse analyze and any array as asc asymmetric both case cast check collate column
+    constraint create current_catalog current_date current_role current_time current_timestamp current_user default
+    deferrable desc distinct do else end except false fetch for foreign from grant group having in initially intersect
+    into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references
+    returning select session_user some symmetric table then to trailing true union unique user using variadic when
+    where window with""".split())
+
+
+def _sql_word(value: str) -> str:
+    if value in SQL_RESERVED:
+        raise ValueError(f"{value!r} is an SQL keyword; choose another name, e.g. {value}_name")
+    return value
+
+
+SQL_PATTERN = rule(r"^[a-z_][a-z0-9_]{0,62}$", "use an SQL name: up to 63 lower-case letters, digits and '_', "
+                   "starting with a letter or '_', e.g. resident_id")
+SqlName = Annotated[str, Field(pattern=SQL_PATTERN), AfterValidator(_sql_word)]
+
+
+def _address(value: Any) -> Any:
+    if isinstance(value, (int, float)):  # YAML reads 167772161 as a number: never an address by accident
+        raise ValueError(f"{value!r} is a number, not an IPv4 address: write four numbers with dots, e.g. 10.20.1.5")
+    return value
+
+
+def _network(value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is a number, not an IPv4 network: write an address and a prefix length, "
+                         "e.g. 10.20.1.0/24")
+    if isinstance(value, str):
+        if "/" not in value:
+            raise ValueError(f"{value!r} has no prefix length: write an address and a prefix, e.g. 10.20.1.0/24")
+        try:
+            ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            try:
+                corrected = ipaddress.IPv4Network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IPv4 network: write an address and a prefix length, "
+                                 "e.g. 10.20.1.0/24") from exc
+            raise ValueError(f"{value} has host bits set; did you mean {corrected}?") from exc
+    return value
+
+
+Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_address)]
+Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_network)]
 
 
 class Strict(BaseModel):
@@ -62,10 +210,10 @@ class Segment(Strict):
     """One network of the range."""
 
     name: Name
-    subnet: ipaddress.IPv4Network
+    subnet: Network
     kind: SegmentKind
     title: Text | None = None
-    gateway: ipaddress.IPv4Address | None = Field(
+    gateway: Address | None = Field(
         None, description="router address on this segment; default: the firewall's address here")
     resolver: Name | None = Field(
         None, description="host whose DNS the segment's hosts use; default: the organisation's DNS")
@@ -75,26 +223,27 @@ class Attachment(Strict):
     """A host's interface on a segment, with its fixed address."""
 
     segment: Name
-    address: ipaddress.IPv4Address
+    address: Address
 
 
 class User(Strict):
     """A local account on a host."""
 
     name: UserName
-    password: str
-    full_name: str | None = None
+    password: Password
+    full_name: FullName | None = None
     groups: list[UserName] = []
-    sudo: bool = False
+    sudo: StrictBool = False
 
 
 class FileSpec(Strict):
     """A file placed on a host before its services start."""
 
-    path: str = Field(pattern=r"^/", description="absolute path")
+    path: AbsolutePath
     content: str = ""
     owner: UserName = "root"
-    mode: str = Field("0644", pattern=r"^0?[0-7]{3,4}$")
+    mode: str = Field("0644", pattern=rule(r"^0?[0-7]{3,4}$", "write a file mode of three or four octal digits in "
+                                                               "quotes, e.g. '0644' or '0600'"))
 
 
 class DnsService(Strict):
@@ -124,14 +273,14 @@ class HttpService(Strict):
 
     kind: Literal["http"] = "http"
     title: Text | None = None
-    pages: dict[str, str] = Field({}, description="path under the web root -> content")
+    pages: dict[PageName, str] = Field({}, description="path under the web root -> content")
 
 
 class ProxyService(Strict):
     """A Squid forward proxy that clients must use to reach the internet segment."""
 
     kind: Literal["proxy"] = "proxy"
-    port: int = Field(3128, ge=1, le=65535)
+    port: Port = 3128
     allow_from: list[Name] = Field([], description="segments allowed to use the proxy; default: every non-internet segment")
 
 
@@ -144,10 +293,12 @@ class SshService(Strict):
 class Share(Strict):
     """A file share; its files are placed with the host's `files`."""
 
-    name: str = Field(pattern=r"^[^/\\\[\]:;|=,+*?<>\"]{1,80}$")
-    path: str = Field(pattern=r"^/")
-    comment: str = ""
-    writable: bool = True
+    name: Annotated[str, _single_line("a share name")] = Field(pattern=rule(
+        r"^[^/\\\[\]:;|=,+*?<>\"]{1,80}$",
+        "use up to 80 characters without / \\ [ ] : ; | = , + * ? < > or \""))
+    path: AbsolutePath
+    comment: Annotated[str, _single_line("a share's comment")] = ""
+    writable: StrictBool = True
 
 
 class SmbService(Strict):
@@ -161,18 +312,18 @@ class SmbService(Strict):
 class Table(Strict):
     """A database table with its rows, created when the database starts."""
 
-    name: Name = Field(pattern=r"^[a-z_][a-z0-9_]*$")
-    columns: list[str]
-    rows: list[list[str | int]] = []
+    name: SqlName
+    columns: list[SqlName] = Field(min_length=1)
+    rows: list[list[str | StrictInt]] = []
 
 
 class PostgresService(Strict):
     """A PostgreSQL server with one application database."""
 
     kind: Literal["postgres"] = "postgres"
-    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$")
-    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$")
-    password: str = "app"
+    database: SqlName = "app"
+    user: SqlName = "app"
+    password: Password = "app"
     tables: list[Table] = []
 
 
@@ -183,7 +334,7 @@ class AppService(Strict):
     title: Text | None = None
     database: Name = Field(description="host offering the postgres service")
     table: str | None = Field(None, description="table the app lists; default: the database's first table")
-    port: int = Field(8080, ge=1, le=65535)
+    port: Port = 8080
 
 
 class SyslogService(Strict):
@@ -253,7 +404,7 @@ class Host(Strict):
 class Flow(Strict):
     """Traffic the firewall lets through: from segments or hosts to a service of a host or segment."""
 
-    name: str | None = None
+    name: Annotated[str, _single_line("a flow name")] | None = None
     from_: list[Name] = Field(alias="from", description="segments or hosts the traffic comes from")
     to: Name = Field(description="host or segment offering the service")
     service: str = Field(description="service kind, e.g. smtp, http, proxy")
@@ -280,7 +431,28 @@ class Record(Strict):
     name: DnsLabel
     type: Literal["A", "CNAME", "MX", "TXT"] = "A"
     value: str
-    priority: int = Field(10, ge=0, le=65535, description="MX preference")
+    priority: StrictInt = Field(10, ge=0, le=65535, description="MX preference")
+
+    @field_validator("value")
+    @classmethod
+    def _value_fits_type(cls, value: str, info: ValidationInfo) -> str:
+        """An A record holds an address, CNAME and MX a DNS name, TXT one line of text."""
+        kind = info.data.get("type", "A")
+        if kind == "A":
+            try:
+                ipaddress.IPv4Address(value)
+            except ValueError:
+                raise ValueError(f"{shown(value)} is not an IPv4 address; an A record holds one, e.g. 203.0.113.80"
+                                 ) from None
+        elif kind in ("CNAME", "MX"):
+            if any(c.isspace() for c in value):
+                raise ValueError(f"{shown(value)} contains a space; a {kind} record holds one DNS name, "
+                                 "e.g. mail.example.")
+            if problem := dns_name_problem(value):
+                raise ValueError(f"{shown(value)} {problem}")
+        elif CONTROL.search(value) or len(value) > 255:
+            raise ValueError("a TXT record holds one line of at most 255 characters")
+        return value
 
 
 class Zone(Strict):
@@ -288,7 +460,7 @@ class Zone(Strict):
 
     domain: Domain
     server: Name
-    include_hosts: bool = Field(False, description="add an A record for every host of the organisation")
+    include_hosts: StrictBool = Field(False, description="add an A record for every host of the organisation")
     records: list[Record] = []
 
 
@@ -296,10 +468,20 @@ class Staff(Strict):
     """A member of staff: an account and home folder on their PC and a mailbox on the mail server."""
 
     user: UserName
-    password: str
+    password: Password
     name: Text
     department: Text | None = None
     pc: Name
+
+    @field_validator("name")
+    @classmethod
+    def _name_fits_passwd(cls, value: Text) -> Text:
+        """The name becomes the account's full name in passwd files."""
+        for text in (value.ja, value.en) if isinstance(value, LocalText) else (value,):
+            if ":" in text or CONTROL.search(text):
+                raise ValueError("a staff name may not contain ':' or a line break (it is the account's full name "
+                                 "in the account files)")
+        return value
 
 
 class Department(Strict):
@@ -307,31 +489,32 @@ class Department(Strict):
 
     code: Name = Field(description="short name used in PC names, e.g. soumu -> soumu-001")
     name: Text
-    weight: float = Field(1.0, gt=0, description="relative head count")
+    weight: StrictFloat = Field(1.0, gt=0, description="relative head count")
     share: str | None = Field(None, description="the department's share on the file server")
-    admins: bool = Field(False, description="IT staff: they also log in to servers over SSH")
+    admins: StrictBool = Field(False, description="IT staff: they also log in to servers over SSH")
 
 
 class Site(Strict):
     """A web site staff browse; organisation sites are reached directly, others through the proxy."""
 
     domain: Domain
-    paths: list[str] = Field(["/"], description="paths staff open on the site")
-    weight: float = Field(1.0, gt=0)
+    paths: list[Annotated[str, _single_line("a path")]] = Field(["/"], description="paths staff open on the site")
+    weight: StrictFloat = Field(1.0, gt=0)
 
 
 class Rates(Strict):
     """How often an average member of staff does each thing, per working hour."""
 
-    browse: float = Field(30, ge=0, description="web pages opened")
-    lookup: float = Field(6, ge=0, description="background DNS lookups by the PC")
-    mail_send: float = Field(1.5, ge=0, description="mails sent to colleagues")
-    mail_read: float = Field(4, ge=0, description="mailbox checks over IMAP")
-    file: float = Field(4, ge=0, description="visits to the file server")
-    login: float = Field(1, ge=0, description="SSH logins to servers (IT staff only)")
+    browse: StrictFloat = Field(30, ge=0, description="web pages opened")
+    lookup: StrictFloat = Field(6, ge=0, description="background DNS lookups by the PC")
+    mail_send: StrictFloat = Field(1.5, ge=0, description="mails sent to colleagues")
+    mail_read: StrictFloat = Field(4, ge=0, description="mailbox checks over IMAP")
+    file: StrictFloat = Field(4, ge=0, description="visits to the file server")
+    login: StrictFloat = Field(1, ge=0, description="SSH logins to servers (IT staff only)")
 
 
-TimeOfDay = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
+TimeOfDay = Annotated[str, Field(pattern=rule(r"^([01]\d|2[0-3]):[0-5]\d$", "write a time of day as HH:MM, e.g. 08:30"),
+                                 description="HH:MM")]
 
 
 class Profile(Strict):
@@ -339,18 +522,18 @@ class Profile(Strict):
 
     workday: tuple[TimeOfDay, TimeOfDay] = ("08:30", "17:15")
     lunch: tuple[TimeOfDay, TimeOfDay] = ("12:00", "13:00")
-    night_owls: float = Field(0.03, ge=0, le=1, description="share of staff who work late into the evening")
+    night_owls: StrictFloat = Field(0.03, ge=0, le=1, description="share of staff who work late into the evening")
     rates: Rates = Rates()
 
 
 class Population(Strict):
     """The organisation's simulated staff: many PCs per container, each with its own address and name."""
 
-    staff: int = Field(ge=0, le=4000, description="how many staff PCs to simulate")
+    staff: StrictInt = Field(ge=0, le=4000, description="how many staff PCs to simulate")
     segment: Name = Field(description="the segment the PCs sit on")
-    pool: ipaddress.IPv4Network = Field(description="addresses the PCs take, inside the segment")
-    pcs_per_host: int = Field(250, ge=1, le=1000, description="PCs simulated by one container")
-    seed: int = Field(1, description="names, addresses and habits follow from it")
+    pool: Network = Field(description="addresses the PCs take, inside the segment")
+    pcs_per_host: StrictInt = Field(250, ge=1, le=1000, description="PCs simulated by one container")
+    seed: StrictInt = Field(1, description="names, addresses and habits follow from it")
     clock: TimeOfDay = Field("10:00", description="office time when the range comes up")
     departments: list[Department] = Field(min_length=1)
     sites: list[Site] = []

@@ -12,12 +12,15 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
-from .range import Name, Strict, Text
+from .range import Name, Strict, Text, rule, safe_path
 
-RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$")]
-Offset = Annotated[Union[int, str], Field(description="seconds, or H:MM[:SS]")]
+RuleId = Annotated[str, Field(pattern=rule(r"^[a-z][a-z0-9-]{0,40}$",
+                                           "use an id of up to 41 lower-case letters, digits and '-', starting with a "
+                                           "letter, e.g. block-c2"))]
+Offset = Annotated[Union[StrictInt, str], Field(description="seconds, or H:MM[:SS]")]
+Points = Annotated[StrictInt, Field(ge=0, description="points (never negative: costs have their own fields)")]
 
 
 class Phase(str, Enum):
@@ -32,17 +35,17 @@ class Phase(str, Enum):
 class IndicatorRules(Strict):
     """Points for each ground-truth indicator found, by kind, and the cost of a wrong one."""
 
-    points: dict[Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"], int] = Field(
+    points: dict[Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"], Points] = Field(
         default_factory=lambda: {"ip": 10, "domain": 10, "url": 5, "hash": 10, "account": 5, "file": 5, "mail": 5,
                                  "host": 5})
-    wrong: int = Field(3, ge=0, description="points lost per wrong indicator (guessing does not pay)")
+    wrong: StrictInt = Field(3, ge=0, description="points lost per wrong indicator (guessing does not pay)")
     ignore: list[str] = Field([], description="ground-truth categories not scored, e.g. subjects")
 
 
 class IncidentRule(Strict):
     """Declaring the incident with the affected hosts."""
 
-    points: int = 10
+    points: Points = 10
     hosts: list[str] = Field(min_length=1, description="hosts the declaration must name (may use ${var})")
     step: str | None = Field(None, description="step whose real time starts the time bonus")
 
@@ -56,7 +59,8 @@ class Check(Strict):
     url: str | None = Field(None, description="unreachable: what must no longer answer from the host")
     pattern: str | None = Field(None, description="no-process, no-cron: what must not be found; mail-absent: the "
                                                   "sender's address")
-    path: str | None = Field(None, description="file-absent, content-unchanged: the file")
+    path: Annotated[str, AfterValidator(safe_path)] | None = Field(None, description="file-absent, content-unchanged: "
+                                                                                    "the file")
     user: str | None = Field(None, description="no-cron, account-locked-or-reset, mail-absent: the account")
     service: str | None = Field(None, description="service: the service kind that must answer")
 
@@ -66,11 +70,11 @@ class CheckRule(Strict):
 
     id: RuleId
     name: Text
-    points: int
+    points: Points
     check: Check
     step: str | None = Field(None, description="step whose real time starts the time bonus")
     after: RuleId | None = Field(None, description="only counts once this other rule has passed (recovery after response)")
-    final: bool = Field(False, description="checked only at the end of the exercise (e.g. the C2 is still blocked)")
+    final: StrictBool = Field(False, description="checked only at the end of the exercise (e.g. the C2 is still blocked)")
 
 
 class ReportField(Strict):
@@ -78,7 +82,7 @@ class ReportField(Strict):
 
     name: Literal["detection_time", "affected_systems", "incident_type", "attack_vector", "indicators",
                   "functional_impact", "information_impact", "actions_taken", "current_status", "next_steps"]
-    points: int = 2
+    points: Points = 2
     expect: list[str] = Field([], description="for affected_systems and indicators: values the answer must name")
 
 
@@ -90,7 +94,7 @@ class ReportRule(Strict):
     name: Text
     fields: list[ReportField] = Field(min_length=1)
     inject: str | None = Field(None, description="the inject that asks for it; its deadline applies")
-    late_factor: float = Field(0.5, ge=0, le=1, description="share of the points a late report keeps")
+    late_factor: StrictFloat = Field(0.5, ge=0, le=1, description="share of the points a late report keeps")
 
 
 class ServiceRef(Strict):
@@ -108,13 +112,13 @@ class Availability(Strict):
 
     services: list[ServiceRef] = []
     round: Offset = 60
-    penalty: int = Field(1, ge=0, description="points lost per service down per round")
+    penalty: StrictInt = Field(1, ge=0, description="points lost per service down per round")
 
 
 class TimeBonus(Strict):
     """Extra points for speed, measured from when the step really happened."""
 
-    share: float = Field(0.5, ge=0, le=2, description="bonus as a share of the rule's points at best")
+    share: StrictFloat = Field(0.5, ge=0, le=2, description="bonus as a share of the rule's points at best")
     full: Offset = Field("0:15:00", description="full bonus when done within this time")
     zero: Offset = Field("1:00:00", description="no bonus after this time (linear in between)")
 
@@ -123,7 +127,7 @@ class HintTier(Strict):
     """One hint, from gentle to explicit."""
 
     text: Text
-    cost: int = Field(ge=0)
+    cost: StrictInt = Field(ge=0)
 
 
 class Hint(Strict):
@@ -136,8 +140,8 @@ class Hint(Strict):
 class CoursePreset(Strict):
     """How much guidance a course level gives."""
 
-    hint_tiers: int = Field(ge=0, description="how many tiers of each hint are offered")
-    hint_cost: float = Field(ge=0, description="multiplier of hint costs")
+    hint_tiers: StrictInt = Field(ge=0, description="how many tiers of each hint are offered")
+    hint_cost: StrictFloat = Field(ge=0, description="multiplier of hint costs")
 
 
 COURSE_PRESETS = {

@@ -12,13 +12,19 @@ import re
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
-from .range import Name, Strict, Text
-from .rubric import Scoring
+from .range import Name, Port, Strict, Text, dns_name_problem, rule, safe_path
+from .rubric import Offset, Scoring
 
-StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,40}$", description="lower-case letters, digits and '-'")]
-Technique = Annotated[str, Field(pattern=r"^T\d{4}(\.\d{3})?$", description="MITRE ATT&CK technique id, e.g. T1566.001")]
+StepId = Annotated[str, Field(pattern=rule(r"^[a-z][a-z0-9-]{0,40}$",
+                                           "use an id of up to 41 lower-case letters, digits and '-', starting with a "
+                                           "letter, e.g. c2-http"),
+                              description="lower-case letters, digits and '-'")]
+Technique = Annotated[str, Field(pattern=rule(r"^T\d{4}(\.\d{3})?$",
+                                              "write a MITRE ATT&CK technique id: T and four digits, and a sub-technique "
+                                              "after a dot if any, e.g. T1566 or T1566.001"),
+                                 description="MITRE ATT&CK technique id, e.g. T1566.001")]
 VAR_PATTERN = re.compile(r"\$\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}")
 Ref = Annotated[str, Field(description="a name, or a ${variable} that gives one")]
 # Action fields that name a range host.
@@ -36,6 +42,15 @@ class Course(str, Enum):
 
 # -- variables ------------------------------------------------------------------------------------
 
+def _dns_suffix(value: str) -> str:
+    if problem := dns_name_problem(value):
+        raise ValueError(f"{value!r} {problem}")
+    return value
+
+
+Word = Annotated[str, Field(pattern=rule(r"^[a-z0-9]+$", "use lower-case letters and digits only, e.g. update"))]
+
+
 class AddressVar(Strict):
     """A free address in a segment (not used by any host), e.g. a per-team C2 address."""
 
@@ -47,8 +62,10 @@ class DomainVar(Strict):
     """A domain made of two words and a number under a suffix, e.g. `cdn-update42.example`."""
 
     kind: Literal["domain"]
-    words: list[Annotated[str, Field(pattern=r"^[a-z0-9]+$")]] = Field(min_length=2)
-    suffix: str = Field("example", pattern=r"^[a-z0-9.-]+$")
+    words: list[Word] = Field(min_length=2)
+    suffix: Annotated[str, AfterValidator(_dns_suffix)] = Field(
+        "example", pattern=rule(r"^[a-z0-9.-]+$", "use a domain suffix of lower-case letters, digits, '-' and dots, "
+                                                  "e.g. example or example.org"))
 
 
 class ChoiceVar(Strict):
@@ -77,8 +94,8 @@ class IntegerVar(Strict):
     """A whole number between min and max, e.g. timing jitter in seconds."""
 
     kind: Literal["integer"]
-    min: int = 0
-    max: int
+    min: StrictInt = 0
+    max: StrictInt
 
 
 Variable = Annotated[Union[AddressVar, DomainVar, ChoiceVar, FilenameVar, StaffVar, IntegerVar],
@@ -94,7 +111,7 @@ class ScanAction(Strict):
     kind: Literal["scan"]
     source: Ref
     targets: list[Ref] = Field(min_length=1, description="hosts, segments or addresses")
-    ports: list[int] = Field([22, 25, 53, 80, 139, 443, 445, 3389, 5432, 8080], min_length=1)
+    ports: list[Port] = Field([22, 25, 53, 80, 139, 443, 445, 3389, 5432, 8080], min_length=1)
 
 
 class PhishingAction(Strict):
@@ -134,8 +151,8 @@ class HttpBeaconAction(Strict):
     kind: Literal["beacon-http"]
     host: Ref = Field(description="the infected PC")
     url: str
-    interval: int = Field(60, ge=1, description="seconds between check-ins")
-    count: int = Field(3, ge=1, description="check-ins this step makes")
+    interval: StrictInt = Field(60, ge=1, description="seconds between check-ins")
+    count: StrictInt = Field(3, ge=1, description="check-ins this step makes")
 
 
 class DnsBeaconAction(Strict):
@@ -144,8 +161,8 @@ class DnsBeaconAction(Strict):
     kind: Literal["beacon-dns"]
     host: Ref
     domain: str
-    interval: int = Field(60, ge=1)
-    count: int = Field(3, ge=1)
+    interval: StrictInt = Field(60, ge=1)
+    count: StrictInt = Field(3, ge=1)
 
 
 class SshGuessAction(Strict):
@@ -176,7 +193,7 @@ class CollectAction(Strict):
     host: Ref
     server: Ref
     share: str
-    files: list[str] = Field(min_length=1)
+    files: list[Annotated[str, AfterValidator(safe_path)]] = Field(min_length=1)
     user: Ref
     password: str | None = Field(None, description="default: the staff user's own password")
 
@@ -219,8 +236,6 @@ ACTION_KINDS = ("scan", "phishing", "user-execution", "usb-infection", "beacon-h
 
 # -- steps and injects ----------------------------------------------------------------------------
 
-Offset = Annotated[Union[int, str], Field(description="seconds, or H:MM[:SS] from the start")]
-
 
 class After(Strict):
     """Run after another step, plus a delay."""
@@ -232,11 +247,13 @@ class After(Strict):
 class Precondition(Strict):
     """A check against the live range before a step runs."""
 
-    check: Literal["implant-running", "reachable", "account-unlocked", "connected"]
+    check: Literal["implant-running", "reachable", "account-unlocked", "connected", "mail-delivered"]
     host: Ref
     target: str | None = Field(None, description="reachable: address or host name")
-    port: int | None = Field(None, ge=1, le=65535)
-    user: str | None = None
+    port: Port | None = None
+    user: Ref | None = Field(None, description="account-unlocked: the account; mail-delivered: the mailbox's owner")
+    sender: str | None = Field(None, description="mail-delivered: the sender's address of the mail that must be in "
+                                                 "the mailbox (the user opens only what arrived)")
 
 
 class Step(Strict):
@@ -287,7 +304,9 @@ class Scenario(Strict):
     course: Course
     duration: Offset = Field(description="planned length of the exercise")
     range: str = Field(description="the range it runs on (a shipped name or a path)")
-    variables: dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")], Variable] = {}
+    variables: dict[Annotated[str, Field(pattern=rule(r"^[a-z_][a-z0-9_]*$", "use a variable name of lower-case letters, "
+                                                      "digits and '_', starting with a letter or '_', e.g. c2_domain"))],
+                    Variable] = {}
     infrastructure: list[Infrastructure] = Field([], description="attacker addresses and DNS names set up per team")
     steps: list[Step] = Field(min_length=1)
     injects: list[Inject] = []

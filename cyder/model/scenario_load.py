@@ -15,9 +15,9 @@ import networkx as nx
 
 from ..errors import InputError
 from ..paths import resolve_range
-from ..yamlsource import PathKey, load_yaml
-from .load import load_range, validate_document
-from .range import Range
+from ..yamlsource import PathKey, SourceMap, load_yaml
+from .load import load_range, validate_partially
+from .range import Range, dns_name_problem
 from .scenario import HOST_FIELDS, VAR_PATTERN, Scenario, StaffVar, parse_offset
 
 # Action fields naming a staff user.
@@ -28,20 +28,33 @@ STAFF_ATTRIBUTES = ("pc", "mail", "user")
 def load_scenario(path: str | Path) -> tuple[Scenario, Range]:
     """Load a scenario and the range it runs on; raise InputError listing every problem."""
     data, smap = load_yaml(path)
-    scenario = validate_document(Scenario, data, smap, "scenario")
-    range_path = resolve_range(scenario.range)
-    if not range_path.is_absolute() and not range_path.exists():
-        range_path = Path(path).parent / scenario.range
-    try:
-        rng = load_range(range_path)
-    except InputError as exc:
-        if not range_path.exists():
-            raise InputError([smap.problem(("range",), f"no range {scenario.range!r} (looked for {range_path})")]) from None
-        raise exc
-    problems = [smap.problem(p, m) for p, m in check_scenario(scenario, rng, data)]
+    return parse_scenario(data, smap, path)
+
+
+def parse_scenario(data: Any, smap: SourceMap, path: str | Path) -> tuple[Scenario, Range]:
+    """Validate already-parsed YAML data of the file at `path` as a scenario, with its range (the
+    range's own problems are listed at the range's file); raise InputError listing every problem."""
+    partial = validate_partially(Scenario, data, smap, "scenario")
+    problems = list(partial.problems)
+    name = data.get("range") if isinstance(data, dict) else None
+    rng = None
+    if isinstance(name, str) and name:
+        range_path = resolve_range(name)
+        if not range_path.is_absolute() and not range_path.exists():
+            range_path = Path(path).parent / name
+        try:
+            rng = load_range(range_path)
+        except InputError as exc:
+            if not range_path.exists():
+                problems.append(smap.problem(("range",), f"no range {name!r} (looked for {range_path})"))
+            else:
+                problems += exc.problems
+                problems.append(smap.problem(("range",), f"the range {name!r} has problems (listed at {range_path})"))
+    if partial.model is not None and rng is not None:
+        problems += partial.checked(check_scenario(partial.model, rng, partial.data, written=data))
     if problems:
         raise InputError(problems)
-    return scenario, rng
+    return partial.model, rng
 
 
 def variable_uses(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str, str | None]]:
@@ -57,8 +70,15 @@ def variable_uses(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str,
             yield path, match.group(1), match.group(2)
 
 
-def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple[PathKey, str]]:
-    """Checks that span the scenario and its range. Returns (path, message)."""
+# What each precondition needs besides its host.
+PRECONDITION_FIELDS = {"reachable": ("target",), "account-unlocked": ("user",), "mail-delivered": ("user", "sender")}
+
+
+def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any], written: dict[str, Any] | None = None
+                   ) -> list[tuple[PathKey, str]]:
+    """Checks that span the scenario and its range. Returns (path, message). `data` is what `sc` was
+    validated from; `written` the whole document when parts with type errors were left out of it
+    (a variable used only there still counts as used)."""
     found: list[tuple[PathKey, str]] = []
     add = lambda path, message: found.append((tuple(path), message))  # noqa: E731
     step_ids = {s.id for s in sc.steps}
@@ -69,7 +89,7 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
             if counts[item.id] > 1:
                 add((what, i, "id"), f"id {item.id!r} is used more than once")
 
-    _check_offset(("duration",), sc.duration, add)
+    _check_offset(("duration",), sc.duration, add, positive=True)
     graph = nx.DiGraph()
     fallbacks = {s.on_blocked for s in sc.steps}
     for i, step in enumerate(sc.steps):
@@ -98,6 +118,9 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
         _check_action_refs(sc, rng, step, where, add)
         for k, pre in enumerate(step.requires):
             _check_host_ref(sc, rng, pre.host, (*where, "requires", k, "host"), add, allow_address=False)
+            for name in PRECONDITION_FIELDS.get(pre.check, ()):
+                if not getattr(pre, name):
+                    add((*where, "requires", k, "check"), f"{pre.check} needs {name}:")
     try:
         cycle = nx.find_cycle(graph)
         first = cycle[0]
@@ -114,11 +137,13 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
             add((*where, "trigger"), f"unknown step {inject.trigger!r}")
         for name in ("at", "delay", "deadline"):
             if getattr(inject, name) is not None:
-                _check_offset((*where, name), getattr(inject, name), add)
+                _check_offset((*where, name), getattr(inject, name), add, positive=name == "deadline")
 
     for k, infra in enumerate(sc.infrastructure):
         where = ("infrastructure", k)
         _check_host_ref(sc, rng, infra.host, (*where, "host"), add, allow_address=False)
+        for n, name in enumerate(infra.names):
+            _check_dns_name((*where, "names", n), name, add)
         if infra.dns_server:
             _check_host_ref(sc, rng, infra.dns_server, (*where, "dns_server"), add, allow_address=False)
 
@@ -131,6 +156,8 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any]) -> list[tuple
             add(path, f"unknown variable ${{{name}}}")
         elif attribute and not (isinstance(var, StaffVar) and attribute in STAFF_ATTRIBUTES):
             add(path, f"${{{name}.{attribute}}}: only staff variables have .pc, .mail and .user")
+    if written is not None:
+        used |= {name for _, name, _ in variable_uses(written)}
     for name, var in sc.variables.items():
         where = ("variables", name)
         if name not in used:
@@ -189,7 +216,9 @@ def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
             add(("scoring", "availability", "services", i, "service"), f"host {ref.host!r} offers no {ref.service!r} service")
         if rng.host(ref.from_) is None:
             add(("scoring", "availability", "services", i, "from"), f"unknown host {ref.from_!r} in range {rng.name}")
-    _check_offset(("scoring", "availability", "round"), rubric.availability.round, add)
+    _check_offset(("scoring", "availability", "round"), rubric.availability.round, add, positive=True)
+    for name in ("full", "zero"):
+        _check_offset(("scoring", "time_bonus", name), getattr(rubric.time_bonus, name), add)
     for i, hint in enumerate(rubric.hints):
         if hint.step not in step_ids:
             add(("scoring", "hints", i, "step"), f"unknown step {hint.step!r}")
@@ -199,11 +228,23 @@ def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
             add(("scoring", "model_answer", "reports", name), f"unknown report {name!r}")
 
 
-def _check_offset(path: PathKey, value: int | str, add) -> None:
+def _check_offset(path: PathKey, value: int | str, add, positive: bool = False) -> None:
     try:
-        parse_offset(value)
+        seconds = parse_offset(value)
     except ValueError as exc:
         add(path, str(exc))
+        return
+    if positive and seconds == 0:
+        add(path, "must be longer than zero (seconds, or H:MM[:SS] such as 0:30:00)")
+
+
+def _check_dns_name(path: PathKey, name: str, add) -> None:
+    """A DNS name written in the scenario; the parts from ${variables} are checked once chosen."""
+    literal = VAR_PATTERN.sub("x", name)
+    if any(c.isspace() for c in literal):
+        add(path, f"{name!r} contains a space; a DNS name cannot")
+    elif problem := dns_name_problem(literal):
+        add(path, f"{name!r} {problem}")
 
 
 def _check_action_refs(sc: Scenario, rng: Range, step, where: PathKey, add) -> None:
@@ -220,6 +261,8 @@ def _check_action_refs(sc: Scenario, rng: Range, step, where: PathKey, add) -> N
         value = getattr(action, field)
         if "${" not in value and value not in {s.user for s in rng.staff}:
             add((*where, "action", field), f"unknown staff user {value!r} in range {rng.name}")
+    if action.kind in ("beacon-dns", "exfil-dns"):
+        _check_dns_name((*where, "action", "domain"), action.domain, add)
     if action.kind == "phishing" and "${" not in action.source:
         host = rng.host(action.source)
         if host is not None and host.service("smtp") is None:
