@@ -40,8 +40,14 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import cyder' 2>/dev/null
    || [ requirements.lock -nt .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   log "installing cyder and its locked dependencies into .venv"
   python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.lock
+  # pip itself, pinned and checked by hash like everything after it (to move it: uv pip compile
+  # --generate-hashes on a file holding pip==VERSION, and paste the result here)
+  .venv/bin/pip install -q --require-hashes -r /dev/stdin <<'PIP'
+pip==26.3 \
+    --hash=sha256:6c36ae7da8695be67e3cd9f7d87919667ced53f57ce2ede75d89b5912ed2bc4c \
+    --hash=sha256:f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13
+PIP
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
   .venv/bin/pip install -q --no-deps -e .
   touch .venv/.installed
 fi

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -26,9 +28,11 @@ from cyder.ui.evidence import EventList
 from cyder.ui.reports import SAVE_DELAY
 
 from conftest import TEST_STAFF
+from runid import team
+
 
 ROOT = Path(__file__).resolve().parents[2]
-TEAM = "tplay"
+TEAM = team("tplay")
 
 
 async def until(pilot, condition, timeout: float, what: str) -> None:
@@ -173,28 +177,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_app_is_served_to_a_browser_on_loopback(backend, tmp_path):
-    """`cyder play --web`: the page is served on 127.0.0.1 only and a browser session runs the app,
-    which brings the team's range up."""
-    team = "tweb"
+def test_the_app_is_served_to_a_browser_on_loopback(backend, tmp_path, run_id):
+    """`cyder play --web`: the page is served on 127.0.0.1 only, to the link with this run's token,
+    and a browser session runs the app, which brings the team's range up."""
+    team = f"tweb{run_id}"
     backend.down(team)
     port = free_port()
     env = {**os.environ, "CYDER_DATA": str(tmp_path)}
     server = subprocess.Popen([sys.executable, "-m", "cyder", "play", "--team", team, "--staff", "0", "--web",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
     try:
-        page = ""
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
-                break
-            except OSError:
-                time.sleep(0.2)
+        link = ""
+        deadline = time.monotonic() + 60
+        while not link and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=[\w-]+)", line)
+            link = found.group(1) if found else ""
+        assert link, "cyder play --web printed no link"
+        token = link.rsplit("=", 1)[1]
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)  # no token: refused
+        page = urllib.request.urlopen(link, timeout=5).read().decode()
         assert "textual" in page.lower() and "googleapis" not in page
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
         local = [line.split()[3] for line in listening.splitlines()]
         assert local == [f"127.0.0.1:{port}"], listening
-        screen = asyncio.run(browser_session(port, until_text="Overview", timeout=240))
+        screen = asyncio.run(browser_session(port, token, until_text="Overview", timeout=240))
         assert "Overview" in screen and "Preparing" in screen
         assert backend.status(team, health=False), "the web session did not bring the range up"
     finally:
@@ -203,11 +212,12 @@ def test_the_app_is_served_to_a_browser_on_loopback(backend, tmp_path):
         backend.down(team)
 
 
-async def browser_session(port: int, until_text: str, timeout: float) -> str:
+async def browser_session(port: int, token: str, until_text: str, timeout: float) -> str:
     """Act as xterm.js in a browser: open the app's websocket and collect what it draws."""
     seen = ""
+    origin = {"Origin": f"http://127.0.0.1:{port}"}
     async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=30") as ws:
+        async with session.ws_connect(f"http://127.0.0.1:{port}/ws/{token}?width=100&height=30", headers=origin) as ws:
             await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
             deadline = time.monotonic() + timeout
             while until_text not in seen and time.monotonic() < deadline:
