@@ -13,6 +13,7 @@ import time
 from typing import Sequence
 
 from .errors import CyderError, InputError
+from .output import echo, json_text, one_line
 from .paths import resolve_range
 
 DEFAULT_RANGE = "saida-city"
@@ -30,13 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args) or 0
     except InputError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            echo(problem, file=sys.stderr)
         return exc.exit_code
     except CyderError as exc:
-        print(f"cyder: error: {exc}", file=sys.stderr)
+        echo(f"cyder: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("cyder: interrupted", file=sys.stderr)
+        echo("cyder: interrupted", file=sys.stderr)
         return 130
 
 
@@ -56,14 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="print a team's attack timeline and indicators (no Docker needed)")
     p.add_argument("scenario", help="scenario file or shipped name")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
-    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--seed", type=int, help="variant seed (default: the team's exercise's own, from the store)")
+    p.add_argument("--store", help="exercise database to read the team's seed from (default $CYDER_DATA/exercises.sqlite)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("attack", help="replay a scenario against a team's running range")
     p.add_argument("scenario", help="scenario file or shipped name")
     p.add_argument("--team", default=DEFAULT_TEAM, help=f"team name (default {DEFAULT_TEAM})")
-    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--seed", type=int, help="variant seed (default: the team's exercise's own, else a new random one)")
+    p.add_argument("--store", help="exercise database to read the team's seed from (default $CYDER_DATA/exercises.sqlite)")
     p.add_argument("--speed", type=float, default=1.0, help="clock speed: 60 runs an hour in a minute (default 1)")
     p.add_argument("--until", help="stop before steps planned after this time (H:MM[:SS] or seconds)")
     p.add_argument("--json", action="store_true", help="print each event as a JSON line")
@@ -108,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="with --web: address to listen on (default 127.0.0.1, "
                                                        "loopback only)")
     p.add_argument("--port", type=int, default=8000, help="with --web: port (default 8000)")
+    p.add_argument("--public-url", metavar="URL", help="with --web: the address browsers use, e.g. behind a "
+                                                       "proxy (default: the address each browser used)")
+    p.add_argument("--max-sessions", type=int, metavar="N", help="with --web: browser sessions at once "
+                                                                 "(default 2: the team's and a spare)")
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("run", help="run a whole exercise for a team without a user interface, then write the results")
@@ -155,14 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results", help="folder to write to (default ./results)")
     p.set_defaults(func=cmd_debrief)
 
-    p = sub.add_parser("calibrate", help="run a scenario with no defender and with an ideal one; print the score bounds")
+    p = sub.add_parser("calibrate", help="play a scenario with no defender and with an ideal one for several seeds; "
+                                         "fail when the passive team scores or a step does not play as written")
     p.add_argument("scenario", help="scenario file or shipped name")
-    p.add_argument("--speed", type=float, default=300.0, help="clock speed of both runs (default 300)")
-    p.add_argument("--staff", type=int, default=30, metavar="N", help="simulated staff PCs (default 30)")
-    p.add_argument("--tolerance", type=float, default=0.15,
-                   help="share of the maximum the ideal run may miss (default 0.15: it contains only once the chain "
-                        "has run, so it loses part of the speed bonus of the early steps)")
-    p.add_argument("--store", help="exercise database (default: a temporary file)")
+    p.add_argument("--seeds", type=int, default=5, metavar="N", help="seeds 1..N, one pair of runs each (default 5)")
+    p.add_argument("--speed", type=float, default=300.0, help="clock speed of every run (default 300)")
+    p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's own)")
+    p.add_argument("--share", type=float, default=0.85,
+                   help="share of the maximum the ideal defender must reach (default 0.85: it contains only once "
+                        "the chain has run, so it loses part of the speed bonus of the early steps)")
+    p.add_argument("--team-prefix", default="cal", help="prefix of the calibration teams' names (default cal)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("pcap", help="export a team's packet captures (one pcap per segment)")
@@ -193,24 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate each file (a range, or a scenario when it has steps); exit 2 when any has a problem."""
-    from .model import load_range
-    from .model.scenario_load import load_scenario
-    from .yamlsource import load_yaml
+    """Check each file as a range or a scenario (told apart by their fields): a line for each valid
+    one, every problem of the others as file:line:col; exit 2 when any file has a problem."""
+    from .model.load import check_file
 
     problems = []
     for file in args.files:
-        try:
-            data, _ = load_yaml(file)
-            if isinstance(data, dict) and "steps" in data:
-                load_scenario(file)
-            else:
-                load_range(file)
-            print(f"{file}: ok")
-        except InputError as exc:
-            problems += exc.problems
+        kind, found = check_file(file)
+        if found:
+            problems += found
+        else:
+            print(f"{file}: ok, a valid {kind}", flush=True)
     if problems:
-        raise InputError(problems)
+        # A scenario's range is checked with it: its problems are listed once even when the range
+        # file is named on the command line too.
+        raise InputError(list(dict.fromkeys(problems)))
     return 0
 
 
@@ -218,18 +224,39 @@ def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a file kind."""
     from .schema import SCHEMAS
 
-    print(json.dumps(SCHEMAS[args.kind](), indent=2, ensure_ascii=False))
+    echo(json_text(SCHEMAS[args.kind](), indent=2))
     return 0
 
 
-def _variant(args: argparse.Namespace):
+def _variant(args: argparse.Namespace, random_seed: bool = False):
+    """The scenario, its range, the seed and the team's variant. The seed is --seed, else the one the
+    team's exercise keeps in the store (readable only by whoever may read the store), else a new
+    random one when `random_seed` (a rehearsal replay), else an error: ground truth is never
+    derived from a team's name."""
+    from pathlib import Path
+
     from .backend.base import check_team
+    from .exercise.store import ExerciseStore
     from .model.scenario_load import load_scenario
     from .paths import resolve_scenario
-    from .scenario.variant import make_variant, team_seed
+    from .scenario.variant import make_variant, new_seed
 
+    check_team(args.team)
     scenario, rng = load_scenario(resolve_scenario(args.scenario))
-    seed = args.seed if args.seed is not None else team_seed(check_team(args.team), scenario)
+    seed = args.seed
+    if seed is None:
+        store = ExerciseStore(args.store)
+        try:
+            existing = store.load(args.team)
+        finally:
+            store.close()
+        if existing is not None and Path(existing[0]["scenario"]).stem == scenario.name:
+            seed = existing[0]["seed"]
+        elif random_seed:
+            seed = new_seed()
+        else:
+            raise CyderError(f"team {args.team} has no exercise of {scenario.name} in {store.path}: "
+                             "give --seed N to see a rehearsal variant")
     return scenario, rng, seed, make_variant(scenario, rng, seed)
 
 
@@ -239,20 +266,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     scenario, rng, seed, variant = _variant(args)
     if args.json:
-        print(json.dumps({
+        echo(json_text({
             "scenario": scenario.name, "range": rng.name, "team": args.team, "seed": seed,
             "steps": [{"offset": p.offset, "step": p.step.id, "technique": p.step.technique,
                        "fallback_for": p.fallback_for, "hosts": p.hosts, "indicators": p.indicators}
                       for p in variant.steps],
-            "indicators": variant.all_indicators()}, indent=2, ensure_ascii=False))
+            "indicators": variant.all_indicators()}, indent=2))
         return 0
-    print(f"{scenario.name} on {rng.name}, team {args.team}, seed {seed}")
+    echo(f"{scenario.name} on {rng.name}, team {args.team}, seed {seed}")
     for planned in variant.steps:
         when = format_offset(planned.offset)
         note = f" (if {planned.fallback_for} is blocked)" if planned.fallback_for else ""
-        print(f"{when:>8}  {planned.step.id:<13} {planned.step.technique:<10} {', '.join(planned.hosts)}{note}")
+        echo(f"{when:>8}  {planned.step.id:<13} {planned.step.technique:<10} {', '.join(planned.hosts)}{note}")
         for category, items in planned.indicators.items():
-            print(f"{'':>10}{category}: {', '.join(items)}")
+            echo(f"{'':>10}{category}: {', '.join(items)}")
     return 0
 
 
@@ -271,7 +298,7 @@ class ProgressPrinter:
     def __call__(self, event) -> None:
         count = f" [{event.done}/{event.total}]" if event.total else ""
         detail = f" {event.message}" if event.message else ""
-        print(f"{time.monotonic() - self.started:6.1f}s {event.stage:<8}{count} {event.subject}{detail}",
+        echo(f"{time.monotonic() - self.started:6.1f}s {event.stage:<8}{count} {event.subject}{detail}",
               file=self.stream, flush=True)
 
 
@@ -280,9 +307,9 @@ def cmd_attack(args: argparse.Namespace) -> int:
     import asyncio
 
     from .model.scenario import format_offset, parse_offset
-    from .scenario.engine import AttackRun
+    from .scenario.engine import OUTCOMES, AttackRun
 
-    scenario, rng, seed, variant = _variant(args)
+    scenario, rng, seed, variant = _variant(args, random_seed=True)
     if args.speed <= 0:
         raise CyderError("--speed must be positive")
     try:
@@ -293,23 +320,23 @@ def cmd_attack(args: argparse.Namespace) -> int:
     statuses = backend.status(args.team, health=False)
     if not statuses or statuses[0].range_name != rng.name:
         raise CyderError(f"team {args.team} has no {rng.name} range up: run `cyder up {rng.name} --team {args.team}`")
-    print(f"{scenario.name} against team {args.team} ({rng.name}), seed {seed}, speed {args.speed:g}",
+    echo(f"{scenario.name} against team {args.team} ({rng.name}), seed {seed}, speed {args.speed:g}",
           file=sys.stderr, flush=True)
 
     def show(event) -> None:
         if args.json:
-            print(json.dumps(event.to_json(), ensure_ascii=False), flush=True)
+            echo(json_text(event.to_json()), flush=True)
             return
         late = f"{event.lateness:+.0f}s" if event.outcome != "skipped" else ""
-        reason = f": {event.reason}" if event.reason else ""
-        print(f"{format_offset(event.actual):>8} {late:>6}  {event.step:<13} {event.technique:<10} "
-              f"{event.outcome.upper()}{reason}", flush=True)
+        reason = f": {one_line(event.reason)}" if event.reason else ""
+        outcome = "RANGE FAULT" if event.outcome == "fault" else event.outcome.upper()
+        echo(f"{format_offset(event.actual):>8} {late:>6}  {event.step:<13} {event.technique:<10} "
+             f"{outcome}{reason}", flush=True)
 
     events = asyncio.run(AttackRun(backend, args.team, variant, speed=args.speed, on_event=show, until=until).run())
-    executed = sum(e.outcome == "executed" for e in events)
-    print(f"{executed} executed, {sum(e.outcome == 'blocked' for e in events)} blocked, "
-          f"{sum(e.outcome == 'skipped' for e in events)} skipped", file=sys.stderr)
-    return 0
+    counts = {outcome: sum(e.outcome == outcome for e in events) for outcome in OUTCOMES}
+    echo(", ".join(f"{n} {outcome}" for outcome, n in counts.items()), file=sys.stderr)
+    return 1 if counts["fault"] else 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -339,7 +366,7 @@ def _exercise_options(p: argparse.ArgumentParser) -> None:
 def _run_options(p: argparse.ArgumentParser) -> None:
     """The options of commands that run an exercise (`play`, `run`)."""
     _exercise_options(p)
-    p.add_argument("--seed", type=int, help="variant seed (default: derived from the team name)")
+    p.add_argument("--seed", type=int, help="variant seed (default: a new random one, kept in the store)")
     p.add_argument("--speed", type=float, help="clock speed: 60 runs an hour in a minute (default 1, or as it was)")
     p.add_argument("--course", choices=["A", "B-1", "B-2", "C"], help="course level (default: the scenario's)")
     p.add_argument("--staff", type=int, metavar="N", help="simulated staff PCs (default: the range's)")
@@ -414,7 +441,9 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     check_team(args.team)
     if args.web:
-        return play.serve_web(play.web_argv(args), args.host, args.port, f"cyder: {args.team}")
+        return play.serve_web(play.web_argv(args), args.host, args.port, f"cyder: {args.team}",
+                              public_url=args.public_url,
+                              max_sessions=play.DEFAULT_WEB_SESSIONS if args.max_sessions is None else args.max_sessions)
     scenario = args.scenario
     if scenario is None and ExerciseStore(args.store).load(args.team) is None:
         scenario = play.DEFAULT_SCENARIO
@@ -431,12 +460,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def show(event) -> None:
         if args.json:
-            print(json.dumps({"kind": event.kind, "time": event.time, **event.data}, ensure_ascii=False, default=str),
+            echo(json_text({"kind": event.kind, "time": event.time, **event.data}, default=str),
                   flush=True)
             return
         data = event.data
+        if event.kind == "step" and data["outcome"] == "fault":
+            return  # the fault event that follows says it
         text = {
             "step": lambda: f"step {data['step']} {data['outcome']}" + (f": {data['reason']}" if data.get("reason") else ""),
+            "fault": lambda: f"RANGE FAULT (not scored): {data['what']}: {data['reason']}",
             "inject": lambda: f"inject {data['id']}: {data['subject']['en']}",
             "ledger": lambda: f"{data['points']:+g} {data['phase']:<10} {data['reason']}",
             "clock": lambda: f"clock speed {data['speed']:g}" + (" paused" if data["paused"] else ""),
@@ -444,15 +476,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             "finish": lambda: "finished: " + ", ".join(f"{k} {v:g}" for k, v in data.items()),
         }.get(event.kind)
         if text:
-            print(f"{format_offset(event.time):>8}  {text()}", flush=True)
+            echo(f"{format_offset(event.time):>8}  {one_line(text())}", flush=True)
 
     exercise = _running_exercise(args, args.scenario, on_event=show)
     totals = asyncio.run(exercise.run())
     folder = Path(args.results) / args.team
     paths = write_debrief(exercise, folder)
-    print(f"totals: " + ", ".join(f"{k} {v:g}" for k, v in totals.items()))
+    echo("totals: " + ", ".join(f"{k} {v:g}" for k, v in totals.items()))
+    if exercise.faults:
+        echo(f"{len(exercise.faults)} range fault(s), none of them scored: see the debrief", file=sys.stderr)
     for path in paths:
-        print(path)
+        echo(path)
     return 0
 
 
@@ -465,14 +499,14 @@ def cmd_act(args: argparse.Namespace) -> int:
     params = _pairs(args.params, "action parameters")
     store = ExerciseStore(args.store)
     if store.load(args.team) is not None:
-        print(_exercise(args).act(args.action, params))
+        echo(_exercise(args).act(args.action, params))
         return 0
     backend = _backend()
     statuses = backend.status(args.team, health=False)
     if not statuses:
         raise CyderError(f"team {args.team} has no range up: `cyder status` lists them")
     rng = load_range(resolve_range(statuses[0].range_name))
-    print(take_action(backend, args.team, rng, args.action, params))
+    echo(take_action(backend, args.team, rng, args.action, params))
     return 0
 
 
@@ -489,7 +523,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         result = exercise.submit_report(args.report, _pairs(args.fields, "report fields"))
     else:
         result = exercise.take_hint(args.step)
-    print(json.dumps(result, ensure_ascii=False, default=str))
+    echo(json_text(result, default=str))
     return 0
 
 
@@ -501,15 +535,16 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     if store.load(args.team) is None:
         raise CyderError(f"team {args.team} has no exercise in {store.path}")
     if args.json:
-        print(store.export_json(args.team))
+        echo(store.export_json(args.team))
     elif args.csv:
-        print(store.export_csv(args.team), end="")
+        echo(store.export_csv(args.team), end="")
     else:
         from .model.scenario import format_offset
 
         for entry in store.ledger(args.team):
-            print(f"{format_offset(entry.time):>8} {entry.points:+7g} {entry.phase:<10} {entry.rule:<32} {entry.reason}")
-        print("totals: " + ", ".join(f"{k} {v:g}" for k, v in store.totals(args.team).items()))
+            echo(f"{format_offset(entry.time):>8} {entry.points:+7g} {entry.phase:<10} {one_line(entry.rule):<32} "
+                 f"{one_line(entry.reason)}")
+        echo("totals: " + ", ".join(f"{k} {v:g}" for k, v in store.totals(args.team).items()))
     return 0
 
 
@@ -527,21 +562,27 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     for team in teams:
         args.team = team
         for path in write_debrief(_exercise(args), Path(args.out) / team):
-            print(path)
+            echo(path)
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Run the scenario with no defender and with the ideal one; exit 1 when the rubric does not hold."""
+    """Calibrate a scenario over several seeds; exit 1 when any seed does not hold."""
     import asyncio
 
     from .exercise.calibrate import calibrate
     from .paths import resolve_scenario
 
-    report = asyncio.run(calibrate(_backend(), resolve_scenario(args.scenario), speed=args.speed, staff=args.staff,
-                                   tolerance=args.tolerance, store_path=args.store,
-                                   progress=lambda line: print(line, file=sys.stderr, flush=True)))
-    print(report.summary())
+    if args.seeds < 1:
+        raise CyderError("--seeds must be 1 or more")
+    if args.speed <= 0:
+        raise CyderError("--speed must be positive")
+    if not 0 < args.share <= 1:
+        raise CyderError("--share must be above 0 and at most 1")
+    report = asyncio.run(calibrate(_backend(), resolve_scenario(args.scenario), seeds=list(range(1, args.seeds + 1)),
+                                   speed=args.speed, staff=args.staff, share=args.share, team_prefix=args.team_prefix,
+                                   progress=lambda line: echo(line, file=sys.stderr, flush=True)))
+    echo(report.summary())
     return 0 if report.ok else 1
 
 
@@ -575,17 +616,17 @@ def cmd_staff(args: argparse.Namespace) -> int:
         time.sleep(2.5)  # the generators report every two seconds
     found = activity(backend, args.team)
     if args.json:
-        print(json.dumps(found.to_json(), ensure_ascii=False))
+        echo(json_text(found.to_json()))
         return 0
     if not found.pcs:
-        print(f"team {args.team}: no simulated staff")
+        echo(f"team {args.team}: no simulated staff")
         return 0
     state = "paused" if found.paused else f"speed {found.speed:g}"
-    print(f"team {args.team}: {found.pcs} staff PCs, office time {format_time_of_day(found.office or 0)} ({state})")
+    echo(f"team {args.team}: {found.pcs} staff PCs, office time {format_time_of_day(found.office or 0)} ({state})")
     for kind in sorted(set(found.done) | set(found.failed)):
-        print(f"  {kind:<10} {found.done.get(kind, 0):>7} done {found.failed.get(kind, 0):>6} failed")
+        echo(f"  {kind:<10} {found.done.get(kind, 0):>7} done {found.failed.get(kind, 0):>6} failed")
     if found.skipped or found.dropped:
-        print(f"  {found.skipped} skipped after clock jumps, {found.dropped} dropped (generator overloaded)")
+        echo(f"  {found.skipped} skipped after clock jumps, {found.dropped} dropped (generator overloaded)")
     return 0
 
 
@@ -620,10 +661,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
     def show(stored) -> None:
         e = stored.evidence
         if args.json:
-            print(json.dumps({"id": stored.id, "time": e.time, "host": e.host, "source": e.source, "kind": e.kind,
-                              "fields": e.fields, "raw": e.raw}, ensure_ascii=False), flush=True)
+            echo(json_text({"id": stored.id, "time": e.time, "host": e.host, "source": e.source, "kind": e.kind,
+                              "fields": e.fields, "raw": e.raw}), flush=True)
         else:
-            print(e.raw, flush=True)
+            echo(one_line(e.raw), flush=True)
 
     for stored in store.search(query):
         show(stored)
@@ -645,7 +686,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 def cmd_pcap(args: argparse.Namespace) -> int:
     """Export a team's captures; Wireshark and tshark open them."""
     for path in _backend().export_captures(args.team, args.out):
-        print(path)
+        echo(path)
     return 0
 
 
@@ -653,7 +694,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     """Remove one team's range or all of them."""
     team = None if args.all else (args.team or DEFAULT_TEAM)
     removed = _backend().down(team, progress=ProgressPrinter())
-    print(f"removed {removed} objects" + (f" of team {team}" if team else " of every team"))
+    echo(f"removed {removed} objects" + (f" of team {team}" if team else " of every team"))
     return 0
 
 
@@ -661,9 +702,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Print running ranges; exit 1 when a range is unhealthy."""
     statuses = _backend().status(args.team)
     if args.json:
-        print(json.dumps([s.to_json() for s in statuses], indent=2, ensure_ascii=False))
+        echo(json_text([s.to_json() for s in statuses], indent=2))
     elif not statuses:
-        print("no range is up" + (f" for team {args.team}" if args.team else ""))
+        echo("no range is up" + (f" for team {args.team}" if args.team else ""))
     else:
         print_status(statuses)
     return 0 if all(s.healthy for s in statuses) else 1
@@ -672,13 +713,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 def print_status(statuses) -> None:
     """A table per team: host, state, addresses, services."""
     for status in statuses:
-        print(f"team {status.team}: {status.range_name} ({'healthy' if status.healthy else 'NOT healthy'}), "
-              f"segments: {', '.join(status.segments)}")
+        echo(f"team {status.team}: {status.range_name} ({'healthy' if status.healthy else 'NOT healthy'}), "
+             f"segments: {', '.join(status.segments)}")
         for host in status.hosts:
             services = " ".join(f"{name}:{'ok' if ok else 'DOWN'}" for name, ok in host.services.items())
             addresses = " ".join(f"{seg}={addr}" for seg, addr in host.addresses.items())
-            failed = f" failed: {', '.join(host.failed)}" if host.failed else ""
-            print(f"  {host.name:<14} {host.state:<9} {addresses:<40} {services}{failed}")
+            failed = f" failed: {one_line(', '.join(host.failed))}" if host.failed else ""
+            echo(f"  {host.name:<14} {host.state:<9} {addresses:<40} {services}{failed}")
 
 
 def cmd_images_build(args: argparse.Namespace) -> int:
@@ -687,7 +728,7 @@ def cmd_images_build(args: argparse.Namespace) -> int:
 
     images = build_images(connect_docker(), progress=ProgressPrinter(), force=args.force,
                           base_from_dockerfile=args.base_from_dockerfile)
-    print(f"images ready: {images.base} {images.node}")
+    echo(f"images ready: {images.base} {images.node}")
     return 0
 
 
@@ -697,9 +738,9 @@ def cmd_images_list(args: argparse.Namespace) -> int:
 
     rows = list_images(connect_docker())
     if not rows:
-        print("no cyder images: run `cyder images build`")
+        echo("no cyder images: run `cyder images build`")
     for row in rows:
-        print(f"{row['tag']:<28} {row['id']:<14} {row['size_mb']:>5} MB  {row['created']}"
+        echo(f"{row['tag']:<28} {row['id']:<14} {row['size_mb']:>5} MB  {row['created']}"
               f"  {'current' if row['current'] else 'outdated'}")
     return 0
 

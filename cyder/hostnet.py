@@ -20,7 +20,7 @@ class HostNetwork:
 
 
 def machine_networks(ignore_interfaces: tuple[str, ...] = ()) -> list[HostNetwork]:
-    """IPv4 networks on the machine's interfaces and in its routing table (default route excluded)."""
+    """IPv4 networks on the machine's interfaces and in all its routing tables (default routes excluded)."""
     found: list[HostNetwork] = []
     addrs = json.loads(_ip("-j", "-4", "addr", "show"))
     for dev in addrs:
@@ -30,13 +30,17 @@ def machine_networks(ignore_interfaces: tuple[str, ...] = ()) -> list[HostNetwor
             net = ipaddress.ip_network(f"{info['local']}/{info['prefixlen']}", strict=False)
             if not net.is_loopback:
                 found.append(HostNetwork(net, f"interface {dev['ifname']}"))
-    for route in json.loads(_ip("-j", "-4", "route", "show")):
+    # Every routing table, not just main: VPN clients and policy routing put their routes in others.
+    for route in json.loads(_ip("-j", "-4", "route", "show", "table", "all")):
         dst, dev = route.get("dst", ""), route.get("dev", "")
         if dst in ("default", "") or (ignore_interfaces and dev.startswith(ignore_interfaces)):
             continue
+        if route.get("type") in ("broadcast", "multicast"):
+            continue
         net = ipaddress.ip_network(dst if "/" in dst else f"{dst}/32", strict=False)
         if not net.is_loopback:
-            found.append(HostNetwork(net, f"route {dst} dev {dev}"))
+            table = f" table {route['table']}" if route.get("table") not in (None, "main") else ""
+            found.append(HostNetwork(net, f"route {dst} dev {dev or '-'}{table}"))
     return found
 
 

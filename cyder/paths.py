@@ -18,6 +18,26 @@ def data_dir() -> Path:
     return Path(os.environ.get("CYDER_DATA") or Path.home() / ".local" / "share" / "cyder")
 
 
+def private_folder(folder: Path) -> Path:
+    """Create a folder (and its missing parents) readable by its owner only (0700); a folder that
+    exists already is left as it is (a store named in /tmp must not close /tmp)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def data_folder() -> Path:
+    """The data folder, created 0700 and tightened to 0700 when it is ours: it holds every team's
+    ground truth, which other users of the machine (trainees with a shell on a centre's server,
+    say) must not read."""
+    folder = private_folder(data_dir())
+    info = folder.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        folder.chmod(0o700)
+    return folder
+
+
 def ranges_dir() -> Path:
     """Shipped organisation ranges."""
     return project_root() / "ranges"

@@ -107,3 +107,50 @@ def test_read_positions_are_stored_with_the_events(store, tmp_path):
     assert again.position("t1", "logserver", "/var/log/remote/all.log") == 4096
     assert again.count("t1") == len(LINES)
     again.close()
+
+
+async def test_the_feed_survives_a_full_disk_says_so_and_loses_no_line(tmp_path):
+    """A store that cannot take a batch (SQLite's own "database or disk is full") makes the feed
+    report the problem and try again from the stored position; once there is room every line is
+    stored exactly once."""
+    import asyncio
+
+    from cyder.evidence.collect import EvidenceFeed
+
+    data = "".join(line + "\n" for line, _ in LINES.values()).encode()
+
+    class Collector:
+        def read_file_from(self, team, host, path, offset, limit):
+            return len(data), data[offset:offset + limit]
+
+        def follow_file(self, team, host, path, offset):
+            class Stream:
+                def __iter__(self):
+                    yield data[offset:]
+
+                def close(self):
+                    pass
+            return Stream()
+
+    store = EvidenceStore(tmp_path / "ev.sqlite")
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full: no page can be added
+    feed = EvidenceFeed(Collector(), store, "team1", "logserver", retry_seconds=0.05)
+    problems = []
+    feed.on_problem = problems.append
+    running = asyncio.create_task(feed.run())
+    for _ in range(100):
+        if problems:
+            break
+        await asyncio.sleep(0.05)
+    assert problems and "full" in problems[0]
+    assert store.count("team1") == 0
+    store._db.execute("PRAGMA max_page_count = 1073741823")  # room again
+    for _ in range(100):
+        if store.count("team1") == len(LINES) and problems[-1] is None:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # more reconnects must not store anything twice
+    running.cancel()
+    assert store.count("team1") == len(LINES) and problems[-1] is None
+    store.close()

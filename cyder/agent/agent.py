@@ -87,6 +87,19 @@ def configure_network(plan, only_segment=None):
         run(f"ip route replace {route['to']} via {route['via']}", check=only_segment is None)
     if only_segment is None:
         write_name_service(plan)
+        block_embedded_resolver()
+
+
+# Docker's embedded resolver on user networks; on engines before the fix for CVE-2024-29018 (and
+# on machines whose own resolver is on loopback) it can answer with the machine's view of names.
+EMBEDDED_RESOLVER = "127.0.0.11"
+
+
+def block_embedded_resolver():
+    """Drop every packet to Docker's embedded resolver: the range's DNS is the only one."""
+    rule = f"OUTPUT -d {EMBEDDED_RESOLVER} -j DROP"
+    if run(f"iptables -w -C {rule}", check=False).returncode != 0:
+        run(f"iptables -w -I {rule}")
 
 
 def attach(segment):
@@ -232,6 +245,24 @@ def place_files(plan):
                 parent = os.path.dirname(parent)
 
 
+# What the agent still reads after boot (health checks, re-attaching a segment): everything else in
+# the plan (accounts with their passwords, files with their contents) is removed once it is placed.
+KEPT_AFTER_BOOT = ("name", "role", "interfaces", "routes", "nameservers", "search", "hosts_entries", "aliases",
+                   "ready_timeout")
+
+
+def strip_secrets(plan):
+    """Rewrite the plan file (root only) without accounts, passwords and file contents."""
+    kept = {key: plan[key] for key in KEPT_AFTER_BOOT if key in plan}
+    kept["services"] = [{"name": s["name"], "check": s.get("check", "")} for s in plan.get("services", [])]
+    temporary = PLAN_PATH + ".new"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as fh:
+        json.dump(kept, fh)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, PLAN_PATH)
+
+
 def start_services(plan):
     """Start the logging first, then every service in parallel; return the names that failed."""
     failed = []
@@ -285,6 +316,7 @@ def boot():
         log("boot phases: " + ", ".join(phases))
     except Exception as exc:  # noqa: BLE001 - the backend reads the reason from the report
         failed = [f"boot: {exc}"]
+    strip_secrets(plan)
     state = {"booted": True, "failed": failed}
     with open(f"{STATE_DIR}/state.json", "w", encoding="utf-8") as fh:
         json.dump(state, fh)

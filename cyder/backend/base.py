@@ -15,14 +15,26 @@ from typing import Any, Callable, Iterator, Protocol
 from ..errors import CyderError
 from ..model.range import Range
 
-TEAM_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+TEAM_PATTERN = re.compile(r"[a-z][a-z0-9]{0,15}")
+# Host and segment names as ranges allow them; anything else (a slash, "..", a newline) never
+# reaches a Docker API path or a container name.
+NAME_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def check_team(team: str) -> str:
     """Return the team name if it can be used in object names, else raise CyderError."""
-    if not TEAM_PATTERN.match(team):
-        raise CyderError(f"team name {team!r} must be 1-16 lower-case letters and digits, starting with a letter")
+    if not isinstance(team, str) or not TEAM_PATTERN.fullmatch(team):
+        raise CyderError(f"team name {team!r} must be 1-16 lower-case letters and digits, starting with a "
+                         "letter (for example team1)")
     return team
+
+
+def check_name(name: str, what: str = "host") -> str:
+    """Return a host or segment name if it is one a range can have, else raise BackendError."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise BackendError(f"{what} name {name!r} must be lower-case letters, digits and inner hyphens "
+                           "(for example pc01 or juki-db)")
+    return name
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import AsyncIterator, Callable, Iterator
 
 from ..backend.base import BackendError, RangeBackend
 from ..store.evidence import EvidenceStore, Query, StoredEvent
+from ..store.sqlite import StorageError
 from .parse import Evidence, parse_line
 
 COLLECTOR_LOG = "/var/log/remote/all.log"
@@ -66,19 +67,32 @@ class EvidenceFeed:
         self.observers: list[BatchObserver] = []
         self.stored = 0
         self.reconnects = 0
+        self.problem: str | None = None
+        self.on_problem: Callable[[str | None], None] = lambda _: None
         self._arrived: asyncio.Condition | None = None
         self._stream = None
 
     async def run(self) -> None:
-        """Follow the collector until cancelled, reconnecting whenever the stream breaks."""
+        """Follow the collector until cancelled, reconnecting whenever the stream breaks. When the
+        store cannot take a batch (a full disk), the feed says so through `on_problem` and tries
+        again from the stored position: nothing is lost, nothing stored twice."""
         self._arrived = self._arrived or asyncio.Condition()
         while True:
             try:
                 await self._follow_once()
+                self._set_problem(None)
             except BackendError:
                 pass  # the collector is restarting or gone for a moment: try again
+            except StorageError as exc:
+                self._set_problem(str(exc))
             self.reconnects += 1
             await asyncio.sleep(self.retry_seconds)
+
+    def _set_problem(self, problem: str | None) -> None:
+        """Remember the current storage problem and tell whoever listens when it starts or ends."""
+        if problem != self.problem:
+            self.problem = problem
+            self.on_problem(problem)
 
     async def _follow_once(self) -> None:
         """Stream the collector's file from the stored position until the stream ends."""

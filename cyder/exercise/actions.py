@@ -43,10 +43,11 @@ class ActionContext:
     range: Range
 
     def host(self, name: str):
-        """A host of the range; ActionError when there is none of that name."""
-        host = self.range.host(name)
+        """A host of the team's range; ActionError when there is none of that name (a path, another
+        team's container name or anything else that is not one of the range's hosts)."""
+        host = self.range.host(name) if isinstance(name, str) else None
         if host is None:
-            raise ActionError(f"unknown host {name!r}")
+            raise ActionError(f"unknown host {name!r}: name one of the range's hosts (cyder status lists them)")
         return host
 
     def sh(self, host: str, command: str, what: str) -> str:
@@ -239,4 +240,7 @@ def take_action(backend: RangeBackend, team: str, rng: Range, name: str, params:
     extra = sorted(set(params) - set(spec.params))
     if extra:
         raise ActionError(f"{name} takes no {', '.join(extra)}")
-    return spec.run(ActionContext(backend, team, rng), params)
+    ctx = ActionContext(backend, team, rng)
+    if "host" in spec.params:
+        ctx.host(params["host"])  # every action acts on one of this team's own range hosts, or on none
+    return spec.run(ctx, params)

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..paths import data_dir
+from ..output import csv_cell, json_text
+from ..paths import data_folder
 from ..store.sqlite import SqliteStore
 
 SCHEMA = """
@@ -65,6 +66,8 @@ CREATE TRIGGER IF NOT EXISTS ledger_append_only_delete BEFORE DELETE ON ledger
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS journal_append_only_update BEFORE UPDATE ON journal
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS journal_append_only_delete BEFORE DELETE ON journal
+BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 """
 
 PHASES = ("detection", "response", "reporting", "recovery")
@@ -72,7 +75,7 @@ PHASES = ("detection", "response", "reporting", "recovery")
 
 def default_path() -> Path:
     """Where exercises live unless the user names a file: $CYDER_DATA/exercises.sqlite."""
-    return data_dir() / "exercises.sqlite"
+    return data_folder() / "exercises.sqlite"
 
 
 @dataclass
@@ -191,17 +194,19 @@ class ExerciseStore(SqliteStore):
 
     def export_json(self, team: str) -> str:
         """The ledger as a JSON document with its totals."""
-        return json.dumps({"team": team, "totals": self.totals(team),
-                           "ledger": [e.to_json() for e in self.ledger(team)]}, ensure_ascii=False, indent=2)
+        return json_text({"team": team, "totals": self.totals(team),
+                          "ledger": [e.to_json() for e in self.ledger(team)]}, indent=2)
 
     def export_csv(self, team: str) -> str:
-        """The ledger as CSV, one row per entry, the evidence as JSON in its column."""
+        """The ledger as CSV, one row per entry, the evidence as JSON in its column; every cell is text a
+        spreadsheet shows as written (no formula, no control character)."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["id", "team", "time", "wall", "rule", "points", "phase", "reason", "evidence"])
         for e in self.ledger(team):
-            writer.writerow([e.id, e.team, f"{e.time:.1f}", f"{e.wall:.3f}", e.rule, e.points, e.phase, e.reason,
-                             json.dumps(e.evidence, ensure_ascii=False)])
+            # Every cell shown as text: trainee-typed indicators and range text land in reasons and evidence.
+            writer.writerow([csv_cell(c) for c in (e.id, e.team, f"{e.time:.1f}", f"{e.wall:.3f}", e.rule, e.points,
+                                                   e.phase, e.reason, json_text(e.evidence))])
         return out.getvalue()
 
     # -- baselines and drafts ----------------------------------------------------------------------

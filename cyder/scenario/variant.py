@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import random
+import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -31,9 +32,11 @@ class StaffValue:
         return self.user
 
 
-def team_seed(team: str, scenario: Scenario) -> int:
-    """The default seed of a team for a scenario."""
-    return int(hashlib.sha256(f"{scenario.name}/{team}".encode()).hexdigest()[:8], 16)
+def new_seed() -> int:
+    """A fresh random seed for a new exercise. It is the team's answer key (every address, domain
+    and file name of its ground truth follows from it), so it is kept in the store and never
+    derived from names anyone can guess."""
+    return secrets.randbelow(2**31)
 
 
 def choose_variables(sc: Scenario, rng: Range, seed: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..evidence.parse import Evidence
-from ..paths import data_dir
+from ..paths import data_folder
 from .sqlite import SqliteStore
 
 SCHEMA = """
@@ -62,7 +62,7 @@ KEY_FIELDS = frozenset({"client", "src", "dst", "domain", "query", "user", "to",
 
 def default_path() -> Path:
     """Where the store lives: $CYDER_DATA/cyder.sqlite, or ~/.local/share/cyder/cyder.sqlite."""
-    return data_dir() / "cyder.sqlite"
+    return data_folder() / "cyder.sqlite"
 
 
 @dataclass

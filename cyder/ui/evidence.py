@@ -37,8 +37,8 @@ def event_line(stored: StoredEvent) -> Text:
     e = stored.evidence
     line = Text(no_wrap=True)
     line.append(time.strftime("%H:%M:%S ", time.localtime(e.time)), "dim")
-    line.append(f"{e.host[:14]:<14} ", "bold")
-    line.append(f"{e.kind[:13]:<13} ", "italic")
+    line.append(f"{one_line(e.host)[:14]:<14} ", "bold")  # the host name comes from the log line itself
+    line.append(f"{one_line(e.kind)[:13]:<13} ", "italic")
     line.append(one_line(e.raw))
     return line
 

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from ..errors import CyderError
 from .overview import STATE_MARKS
-from .text import literal, literal_line
+from .text import literal, literal_line, one_line
 
 
 class HostsPane(Horizontal):
@@ -89,12 +89,12 @@ class HostsPane(Horizontal):
         """State, addresses, services, processes and recent logs; range data literally."""
         tr, text = self.tr, Text()
         text.append(f"{detail['host']}  ", "bold")
-        text.append(f"{tr('hosts.state')}: {detail['state']}\n", "dim")
+        text.append(f"{tr('hosts.state')}: {one_line(detail['state'])}\n", "dim")
         text.append(f"{tr('hosts.addresses')}: ", "dim")
-        text.append(", ".join(f"{seg} {addr}" for seg, addr in detail["addresses"].items()) or "-")
+        text.append(one_line(", ".join(f"{seg} {addr}" for seg, addr in detail["addresses"].items()) or "-"))
         text.append(f"\n{tr('hosts.services')}: ", "dim")
         for name, ok in detail["services"].items():
-            text.append(f"{name} ", "")
+            text.append(f"{one_line(name)} ", "")
             text.append("ok  " if ok else "DOWN  ", "green" if ok else "bold red")
         text.append(f"\n\n{tr('hosts.processes')}\n", "bold")
         for line in detail["processes"]:

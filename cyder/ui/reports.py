@@ -17,6 +17,7 @@ from .overview import clock_text
 from .text import literal, visible
 
 SAVE_DELAY = 0.3
+RETRY_DELAY = 5.0  # seconds between tries when the store cannot take a draft (a full disk)
 
 
 class ReportsPane(Vertical):
@@ -106,7 +107,11 @@ class ReportsPane(Vertical):
         try:
             self.exercise.save_draft(self.report, self.fields())
         except CyderError as exc:
-            self.app.say(str(exc), "error")
+            # The text stays in the boxes; say so, and try again until the store takes it.
+            self.query_one("#rep-saved", Static).update(literal(self.tr("rep.unsaved"), "bold red"))
+            self.app.say(self.tr("rep.save-failed", error=str(exc)), "error")
+            if self._pending is None:
+                self._pending = self.set_timer(RETRY_DELAY, self.save_now)
             return
         self.query_one("#rep-saved", Static).update(literal(self.tr("rep.saved", time=time.strftime("%H:%M:%S")), "dim"))
 

@@ -8,24 +8,12 @@ in a log line cannot recolour, retitle or scroll the trainee's terminal.
 
 from __future__ import annotations
 
-import re
-
 from rich.cells import cell_len
 from rich.text import Text
 
-# C0 controls except newline and tab, DEL, and the C1 controls (0x9b is a one-byte CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from ..output import one_line, visible
 
-
-def visible(value: object) -> str:
-    """The text with every control character written as a visible escape (\\x1b, \\r ...)."""
-    text = str(value)
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text).replace("\t", "    ")
-
-
-def one_line(value: object) -> str:
-    """Like `visible`, on one line (newlines shown as ⏎)."""
-    return visible(value).replace("\n", " ⏎ ")
+__all__ = ["literal", "literal_line", "one_line", "pad", "visible"]
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -1,8 +1,12 @@
 """Fixtures for tests against the real Docker engine: images built once, ranges up per module.
 
 These tests fail (they do not skip) when the engine is unreachable, so CI cannot pass without them.
+Every team they start is named with this run's id and every object carries this run's label
+(tests/runid.py); clean-up removes only those. A range "started by a user" before the tests runs
+beside them and must be untouched at the end (test_zz_cleanup.py).
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,10 @@ import pytest
 from cyder.backend.docker import DockerBackend, build_images
 from cyder.model import load_range
 from cyder.model.population import with_staff
+from runid import RUN_ID, team
+
+TSAIDA = team("tsaida")
+USERS_TEAM = f"user{RUN_ID}"  # stands for a centre's live exercise on the same engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +51,23 @@ def office():
 
 @pytest.fixture(scope="module")
 def saida_team(backend, saida):
-    backend.down("tsaida")
-    backend.up(saida, "tsaida", timeout=240)
-    yield "tsaida"
-    backend.down("tsaida")
+    backend.down(TSAIDA)
+    backend.up(saida, TSAIDA, timeout=240)
+    yield TSAIDA
+    backend.down(TSAIDA)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def users_range(backend, office):
+    """A range brought up as a user would (without this run's label) before any Docker test; the
+    last test checks it is untouched, then this removes it."""
+    run = os.environ.pop("CYDER_RUN")
+    try:
+        backend.down(USERS_TEAM)
+        backend.up(office, USERS_TEAM, timeout=120)
+    finally:
+        os.environ["CYDER_RUN"] = run
+    containers = {c.name: c.id for c in backend.client.containers.list(
+        all=True, filters={"label": f"cyder.team={USERS_TEAM}"})}
+    yield USERS_TEAM, containers
+    backend.down(USERS_TEAM)

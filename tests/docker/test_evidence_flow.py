@@ -7,8 +7,9 @@ import pytest
 
 from cyder.evidence.collect import EvidenceFeed, sync
 from cyder.store.evidence import EvidenceStore, Query
+from runid import team
 
-TEAM = "tevid"
+TEAM = team("tevid")
 
 
 @pytest.fixture(scope="module")

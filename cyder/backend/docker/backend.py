@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import queue
+import re
 import shlex
 import tarfile
 import threading
@@ -36,7 +37,7 @@ from ...model.population import staffed
 from ...model.range import Range
 from ...provision import build_plans
 from ..base import (BackendError, ByteStream, ExecResult, HostStatus, HostUsage, Progress, ProgressCallback,
-                    RangeBackend, RangeStatus, check_team, no_progress)
+                    RangeBackend, RangeStatus, check_name, check_team, no_progress)
 from . import images as image_builder
 from . import sealing
 
@@ -46,6 +47,10 @@ LABEL_HOST, LABEL_SEGMENT, LABEL_TRANSPORT = "cyder.host", "cyder.segment", "cyd
 LABEL_PLAN = "cyder.plan"
 LABEL_CAPTURE = "cyder.capture"
 LABEL_COLLECTOR = "cyder.collector"
+# CYDER_RUN=<id>: every object this process creates also carries cyder.run=<id>, so a test run (or
+# anything else that names a run) removes exactly what it made and never a live exercise.
+LABEL_RUN, RUN_ENV = "cyder.run", "CYDER_RUN"
+RUN_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 CAPTURE_HOST = "capture"
 CAPTURE_DIR = "/var/lib/cyder/pcap"
 TRANSPORT_PREFIX = 24
@@ -79,6 +84,38 @@ def endpoint_lock(networks: Iterable[str]):
             fcntl.flock(handle, fcntl.LOCK_EX)
             stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
         yield
+
+
+# Engines with the fix for CVE-2024-29018 (internal networks' DNS forwarded from the machine's
+# namespace): 23.0.11, 25.0.5, 26.0.0 and later.
+RESOLVER_FIXED = ((23, 0, 11), (25, 0, 5), (26, 0, 0))
+
+
+def resolver_warning(version: str) -> str | None:
+    """What to tell the operator when the engine predates the fix for CVE-2024-29018 (None when it
+    has it). cyder mitigates it either way: range containers get the range's DNS only and drop every
+    packet to Docker's resolver; the warning says how to remove the flaw itself."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version.split("+")[0])[:3])
+    if len(numbers) < 3:
+        return None
+    fixed = any(numbers >= floor and numbers[:2] == floor[:2] for floor in RESOLVER_FIXED[:2]) \
+        or numbers >= RESOLVER_FIXED[2]
+    if fixed:
+        return None
+    return (f"Docker engine {version} predates the fix for CVE-2024-29018 (a container on an internal network "
+            "could resolve names through this machine); cyder blocks Docker's resolver (127.0.0.11) inside every "
+            "range container, so ranges stay sealed, but upgrade the engine (23.0.11, 25.0.5, 26.0 or later) "
+            "to remove the flaw")
+
+
+def run_label() -> str | None:
+    """The run id from CYDER_RUN (None when unset); BackendError when it is not a label value."""
+    run = os.environ.get(RUN_ENV)
+    if not run:
+        return None
+    if not RUN_PATTERN.fullmatch(run):
+        raise BackendError(f"{RUN_ENV}={run!r}: use up to 32 lower-case letters, digits and '-' (for example ci-42)")
+    return run
 
 
 def range_hash(rng: Range) -> str:
@@ -134,6 +171,8 @@ class DockerBackend(RangeBackend):
         if self.client.networks.list(filters={"label": [f"{LABEL_APP}={APP}", f"{LABEL_TEAM}={team}"]}):
             raise BackendError(f"team {team} has leftovers of an interrupted bring-up: run `cyder down --team {team}`")
         self._check_machine_overlap(rng)
+        if warning := resolver_warning(self.engine_version()):
+            progress(Progress("warning", team, message=warning))
         started = time.monotonic()
         try:
             networks = self._create_networks(rng, team, progress)
@@ -151,6 +190,10 @@ class DockerBackend(RangeBackend):
             raise
         progress(Progress("ready", team, message=f"{rng.name} ready in {time.monotonic() - started:.1f} s"))
         return status
+
+    def engine_version(self) -> str:
+        """The Docker engine's version (as it reports it, e.g. 20.10.24+dfsg1)."""
+        return str(self.client.version().get("Version", ""))
 
     def _check_machine_overlap(self, rng: Range) -> None:
         machine = hostnet.machine_networks(ignore_interfaces=(BRIDGE_PREFIX,))
@@ -178,7 +221,11 @@ class DockerBackend(RangeBackend):
                         raise
                     self._remove_networks(team)
         for segment in rng.segments:
-            sealing.seal_bridge(bridge_name(team, segment.name), team)
+            bridge = bridge_name(team, segment.name)
+            sealing.seal_bridge(bridge, team)
+            # Before any container starts on it: no IPv6 on the bridge, and a hub for the capture.
+            sealing.silence_ipv6(bridge)
+            sealing.flood_bridge(bridge)
             progress(Progress("network", segment.name, done.next(), done.total, str(segment.subnet)))
         return {segment.name: network for segment, network in zip(rng.segments, created)}
 
@@ -217,13 +264,16 @@ class DockerBackend(RangeBackend):
             first = networks[host.attachments[0].segment]
             sysctls = {"net.ipv4.ip_forward": "1" if plans[host.name].forwarding else "0",
                        "net.ipv6.conf.all.disable_ipv6": "1"}
+            # dns=: the range's own resolvers, never the machine's. Docker's embedded resolver stays
+            # at 127.0.0.11 on user networks; the agent drops every packet to it at boot.
             container = self.client.containers.create(
                 image, name=object_name(team, host.name), hostname=host.name, init=True,
                 labels={**labels, LABEL_HOST: host.name, LABEL_PLAN: json.dumps(
                     {"interfaces": plan["interfaces"], "routes": plan["routes"]})},
                 network=first.name, cap_add=["NET_ADMIN"], sysctls=sysctls, detach=True,
-                stop_signal="SIGTERM")
-            container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
+                stop_signal="SIGTERM", dns=plan["nameservers"] or None)
+            # Readable by root only: it carries accounts' passwords until the agent strips them after boot.
+            container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}, mode=0o600))
             for att in host.attachments[1:]:
                 networks[att.segment].connect(container)
             with endpoint_lock(networks[a.segment].name for a in host.attachments):
@@ -233,9 +283,8 @@ class DockerBackend(RangeBackend):
         self._parallel(create, sorted(rng.hosts, key=_boot_order))
 
     def _create_capture(self, rng: Range, team: str, networks: dict[str, Network], image: str) -> None:
-        """Start the team's capture container: on every segment, with no address, running tcpdump."""
-        for segment in rng.segments:
-            sealing.flood_bridge(bridge_name(team, segment.name))
+        """Start the team's capture container: on every segment, with no address, running tcpdump
+        (the bridges were set to flood when they were made)."""
         plan = {"interfaces": [{"segment": name, "transport": network.attrs["Labels"][LABEL_TRANSPORT]}
                                for name, network in networks.items()]}
         names = list(networks)
@@ -244,7 +293,7 @@ class DockerBackend(RangeBackend):
             command=[*AGENT, "capture"], network=networks[names[0]].name, cap_add=["NET_ADMIN"],
             labels={**self._labels(rng, team), LABEL_CAPTURE: "1"}, detach=True,
             sysctls={"net.ipv6.conf.all.disable_ipv6": "1"})
-        container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}))
+        container.put_archive("/", _tar({"etc/cyder/host.json": json.dumps(plan).encode()}, mode=0o600))
         for name in names[1:]:
             networks[name].connect(container)
         with endpoint_lock(network.name for network in networks.values()):
@@ -533,7 +582,16 @@ class DockerBackend(RangeBackend):
         labels = {LABEL_APP: APP, LABEL_TEAM: team, LABEL_RANGE: rng.name, LABEL_HASH: range_hash(rng)}
         if rng.logging:
             labels[LABEL_COLLECTOR] = rng.logging.collector
+        if run := run_label():
+            labels[LABEL_RUN] = run
         return labels
+
+    def run_teams(self, run: str) -> list[str]:
+        """The teams with any object labelled with a run id (CYDER_RUN), for removing exactly those."""
+        label = {"label": [f"{LABEL_APP}={APP}", f"{LABEL_RUN}={run}"]}
+        found = [c.labels.get(LABEL_TEAM) for c in self.client.containers.list(all=True, filters=label)]
+        found += [(n.attrs.get("Labels") or {}).get(LABEL_TEAM) for n in self.client.networks.list(filters=label)]
+        return sorted({team for team in found if team})
 
     def _containers(self, team: str) -> list[Container]:
         """The team's range hosts (not its capture container)."""
@@ -541,16 +599,31 @@ class DockerBackend(RangeBackend):
         return [c for c in found if LABEL_CAPTURE not in c.labels]
 
     def _container(self, team: str, host: str) -> Container:
+        """The team's container for a host: every backend call that names a host comes here. The
+        name must be a range name (no path tricks reach the Docker API) and the container must
+        carry cyder's label with this very team (no other team's or user's container is touched)."""
+        check_team(team)
+        check_name(host, "host")
         try:
-            return self.client.containers.get(object_name(team, host))
+            container = self.client.containers.get(object_name(team, host))
         except docker.errors.NotFound:
             raise BackendError(f"team {team} has no host {host!r} running: `cyder status` lists them") from None
+        if container.labels.get(LABEL_APP) != APP or container.labels.get(LABEL_TEAM) != team:
+            raise BackendError(f"container {container.name} is not team {team}'s host {host!r}")
+        return container
 
     def _network(self, team: str, segment: str) -> Network:
+        """The team's network for a segment, checked as `_container` checks hosts."""
+        check_team(team)
+        check_name(segment, "segment")
         try:
-            return self.client.networks.get(object_name(team, segment))
+            network = self.client.networks.get(object_name(team, segment))
         except docker.errors.NotFound:
             raise BackendError(f"team {team} has no segment {segment!r}") from None
+        labels = network.attrs.get("Labels") or {}
+        if labels.get(LABEL_APP) != APP or labels.get(LABEL_TEAM) != team:
+            raise BackendError(f"network {network.name} is not team {team}'s segment {segment!r}")
+        return network
 
     def _addresses(self, container: Container) -> dict[str, str]:
         plan = json.loads(container.labels.get(LABEL_PLAN, "{}"))

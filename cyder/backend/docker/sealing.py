@@ -61,14 +61,25 @@ def unseal_team(team: str | None) -> int:
 
 def flood_bridge(bridge: str) -> None:
     """Make a range bridge forward every frame to every port (as a hub), so the team's capture
-    container records the whole segment, not just what is addressed to it; and take the machine's
-    IPv6 link-local address off it, so the machine sends nothing onto the segment."""
+    container records the whole segment, not just what is addressed to it."""
     proc = subprocess.run(["ip", "link", "set", "dev", bridge, "type", "bridge", "ageing_time", "0"],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise BackendError(f"cannot set {bridge} to flood for packet capture: {proc.stderr.strip()}")
+
+
+def silence_ipv6(bridge: str) -> None:
+    """Turn IPv6 off on a range bridge (no link-local address, so the machine neither sends nor
+    answers anything over IPv6 on the segment); called before any container joins the bridge, and
+    the containers themselves start with IPv6 disabled. A machine without IPv6 has nothing to do."""
+    path = f"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6"
     try:
-        with open(f"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6", "w", encoding="ascii") as fh:
+        with open(path, "w", encoding="ascii") as fh:
             fh.write("1\n")
-    except OSError:
-        pass  # no IPv6 on this machine: nothing to silence
+    except FileNotFoundError:
+        return  # no IPv6 on this machine
+    except OSError as exc:
+        raise BackendError(f"cannot turn IPv6 off on {bridge}: {exc.strerror}") from None
+    with open(path, encoding="ascii") as fh:
+        if fh.read().strip() != "1":
+            raise BackendError(f"IPv6 is still on on {bridge}")
