@@ -31,11 +31,11 @@ from evidence_search import timing_table  # noqa: E402
 
 from cyder.backend.docker import DockerBackend  # noqa: E402
 from cyder.evidence.collect import COLLECTOR_LOG, EvidenceFeed  # noqa: E402
+from cyder.evidence.store import EvidenceStore, Query  # noqa: E402
 from cyder.model import load_range  # noqa: E402
 from cyder.model.population import is_staff_host, with_staff  # noqa: E402
 from cyder.paths import resolve_range  # noqa: E402
-from cyder.staffing import activity, parse_time_of_day, set_clock  # noqa: E402
-from cyder.store.evidence import EvidenceStore, Query  # noqa: E402
+from cyder.staff.control import activity, parse_time_of_day, set_clock  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:

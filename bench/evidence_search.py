@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from cyder.evidence.parse import Evidence
-from cyder.store.evidence import EvidenceStore, Query
+from cyder.evidence.store import EvidenceStore, Query
 
 DAY_START = 1_795_400_000.0
 DOMAINS = [f"site{n}.example" for n in range(400)] + ["mail-cloud95.example"]

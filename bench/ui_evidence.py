@@ -24,9 +24,9 @@ from evidence_search import synthetic  # noqa: E402
 
 from cyder.backend.base import RangeBackend  # noqa: E402
 from cyder.evidence.parse import Evidence  # noqa: E402
+from cyder.evidence.store import EvidenceStore  # noqa: E402
 from cyder.exercise.engine import Exercise  # noqa: E402
 from cyder.exercise.store import ExerciseStore  # noqa: E402
-from cyder.store.evidence import EvidenceStore  # noqa: E402
 from cyder.ui.app import CyderApp  # noqa: E402
 from cyder.ui.evidence import EventList, EvidencePane  # noqa: E402
 from cyder.ui.testing import settle  # noqa: E402

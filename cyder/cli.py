@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check each file as a range or a scenario (told apart by their fields): a line for each valid
     one, every problem of the others as file:line:col; exit 2 when any file has a problem."""
-    from .model.load import check_file
+    from .model.files import check_file
 
     problems = []
     for file in args.files:
@@ -222,7 +222,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a file kind."""
-    from .schema import SCHEMAS
+    from .model.schema import SCHEMAS
 
     echo(json_text(SCHEMAS[args.kind](), indent=2))
     return 0
@@ -418,7 +418,7 @@ def _running_exercise(args: argparse.Namespace, scenario: str | None, on_event=N
     """The team's exercise set up to run: evidence store beside the exercise store, speed as asked."""
     from pathlib import Path
 
-    from .store.evidence import EvidenceStore
+    from .evidence.store import EvidenceStore
 
     if args.speed is not None and args.speed <= 0:
         raise CyderError("--speed must be positive")
@@ -598,7 +598,7 @@ def _check_again(rng) -> None:
 
 def cmd_staff(args: argparse.Namespace) -> int:
     """Print the simulated staff's activity, after changing their clock if asked."""
-    from .staffing import activity, format_time_of_day, parse_time_of_day, set_clock
+    from .staff.control import activity, format_time_of_day, parse_time_of_day, set_clock
 
     backend = _backend()
     if not backend.status(args.team, health=False):
@@ -636,7 +636,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     import re
 
     from .evidence.collect import EvidenceFeed, sync
-    from .store.evidence import EvidenceStore, Query
+    from .evidence.store import EvidenceStore, Query
 
     since = None
     if args.since:

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from cyder.evidence.parse import parse_line
-from cyder.store.evidence import EvidenceStore, Query, parse_when
+from cyder.evidence.store import EvidenceStore, Query, parse_when
 
 LINES = {
     "dns-query": ("2026-11-23T03:41:12+00:00 dns named[63]: queries: client @0x7f 10.20.1.8#44222 (mail-cloud95.example): "

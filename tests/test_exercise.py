@@ -318,7 +318,7 @@ def test_no_phase_subtotal_ever_goes_above_its_maximum(tmp_path):
 
 
 def test_a_full_disk_gives_a_storage_error_and_keeps_what_was_saved(tmp_path):
-    from cyder.store.sqlite import StorageError
+    from cyder.sqlite import StorageError
 
     store = ExerciseStore(tmp_path / "full.sqlite")
     store.save_draft("t", "first-report", {"incident_type": "malware"})

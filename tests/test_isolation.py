@@ -132,7 +132,7 @@ def test_each_new_exercise_gets_a_random_seed_kept_in_the_store(tmp_path, capsys
 
 
 def test_the_data_folder_and_its_stores_are_private(tmp_path, monkeypatch):
-    from cyder.store.evidence import EvidenceStore
+    from cyder.evidence.store import EvidenceStore
 
     data = tmp_path / "deep" / "data"
     monkeypatch.setenv("CYDER_DATA", str(data))
@@ -172,7 +172,7 @@ def test_the_journal_and_the_ledger_refuse_updates_and_deletes(tmp_path):
 
 
 def test_the_machines_networks_come_from_every_routing_table(monkeypatch):
-    from cyder import hostnet
+    from cyder.backend.docker import hostnet
 
     answers = {
         ("-j", "-4", "addr", "show"): [],

@@ -140,7 +140,7 @@ def test_process_starts_are_evidence():
 
 @pytest.mark.parametrize("text,seconds", [("10:00", 36000), ("08:30:15", 30615)])
 def test_office_times_parse(text, seconds):
-    from cyder.staffing import format_time_of_day, parse_time_of_day
+    from cyder.staff.control import format_time_of_day, parse_time_of_day
 
     assert parse_time_of_day(text) == seconds
     assert parse_time_of_day(format_time_of_day(seconds)) == seconds

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from cyder.hostnet import HostNetwork, overlaps
+from cyder.backend.docker.hostnet import HostNetwork, overlaps
 from cyder.model import load_range
 from cyder.provision import build_plans
 

@@ -10,7 +10,7 @@ import pytest
 from cyder.cli import main
 from cyder.errors import InputError
 from cyder.model import load_range
-from cyder.schema import range_schema
+from cyder.model.schema import range_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "ranges").glob("*.yaml"))

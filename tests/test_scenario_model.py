@@ -7,7 +7,7 @@ import pytest
 
 from cyder.cli import main
 from cyder.model.scenario_load import load_scenario
-from cyder.schema import scenario_schema
+from cyder.model.schema import scenario_schema
 from cyder.scenario.variant import implant_bytes, make_variant
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from cyder.model.range import Host, Range
-from cyder.schema import SCHEMAS, ecma_pattern, schema_text, shorthand_service_kinds
+from cyder.model.schema import SCHEMAS, ecma_pattern, schema_text, shorthand_service_kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = {"range": ROOT / "ranges" / "schema" / "range.schema.json",

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from cyder.cli import main
 from cyder.errors import InputError
-from cyder.model.load import check_file, document_kind
+from cyder.model.files import check_file, document_kind
 from cyder.model.scenario_load import load_scenario
-from cyder.yamlsource import MAX_BYTES, parse_yaml
+from cyder.model.yamlsource import MAX_BYTES, parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"

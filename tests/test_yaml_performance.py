@@ -17,7 +17,7 @@ _spec.loader.exec_module(validate_large)
 # Runs in a child process of its own, so that its peak memory is its own.
 MEASURE = """
 import json, resource, sys, time
-from cyder.model.load import check_file
+from cyder.model.files import check_file
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.process_time()
 kind, problems = check_file(sys.argv[1])

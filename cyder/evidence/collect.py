@@ -17,9 +17,9 @@ import time
 from typing import AsyncIterator, Callable, Iterator
 
 from ..backend.base import BackendError, RangeBackend
-from ..store.evidence import EvidenceStore, Query, StoredEvent
-from ..store.sqlite import StorageError
+from ..sqlite import StorageError
 from .parse import Evidence, parse_line
+from .store import EvidenceStore, Query, StoredEvent
 
 COLLECTOR_LOG = "/var/log/remote/all.log"
 CHUNK = 4 * 1024 * 1024

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..backend.base import RangeBackend, check_team
+from ..evidence.store import EvidenceStore, Query
 from ..model.scenario import format_offset
-from ..scenario.variant import _substitute_data
-from ..store.evidence import EvidenceStore, Query
+from ..scenario.variant import substitute_data
 from .engine import Exercise
 from .store import ExerciseStore
 
@@ -173,7 +173,7 @@ async def ideal_defender(exercise: Exercise, progress: Callable[[str], None]) ->
     """Submit each step's indicators the moment it happens and declare the incident; take each
     model-answer action as soon as the step it names (`when:`) has happened, or, by default, once
     the chain is over (containing earlier would stop it); then file the model reports."""
-    answer = _substitute_data(exercise.rubric.model_answer.model_dump(), exercise.variant.values)
+    answer = substitute_data(exercise.rubric.model_answer.model_dump(), exercise.variant.values)
     chain = [p.step.id for p in exercise.variant.steps if p.fallback_for is None]
     incident = exercise.rubric.incident
     pending = list(answer["actions"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model.scenario import format_offset
 from ..output import markdown_text, visible
-from ..scenario.variant import _substitute_data
+from ..scenario.variant import substitute_data
 
 Block = tuple  # ("h1"|"h2"|"p", text) | ("ul", [items]) | ("table", [headers], [[cells]])
 
@@ -99,7 +99,7 @@ def debrief_blocks(exercise) -> list[Block]:
                for r in [*exercise.rubric.responses, *exercise.rubric.recovery] if r.id not in exercise.credited_rules]
     missed += [f"report {r.id}" for r in exercise.rubric.reports if r.id not in exercise.reports]
     blocks += [("h2", "What was missed"), ("ul", missed or ["nothing"])]
-    answer = _substitute_data(exercise.rubric.model_answer.model_dump(), exercise.variant.values)
+    answer = substitute_data(exercise.rubric.model_answer.model_dump(), exercise.variant.values)
     blocks += [("h2", "Model answer"),
                ("p", "Indicators (the team's ground truth):"),
                ("ul", [f"{t.kind} {t.shown} (step {t.step})" for t in exercise.truth]),

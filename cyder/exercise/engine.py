@@ -29,15 +29,15 @@ from typing import Any, AsyncIterator, Callable
 from ..backend.base import ProgressCallback, RangeBackend, check_team, no_progress
 from ..errors import CyderError
 from ..evidence.collect import EvidenceFeed
+from ..evidence.store import EvidenceStore, Query, StoredEvent
 from ..model.population import staffed, with_staff
 from ..model.rubric import CheckRule, Phase, Scoring
 from ..model.scenario import parse_offset
 from ..model.scenario_load import load_scenario
 from ..scenario.defence import RangeView, explain, take_posture
 from ..scenario.engine import AttackRun, StepEvent
-from ..scenario.variant import _substitute_data, make_variant, new_seed, substitute
-from ..staffing import set_clock
-from ..store.evidence import EvidenceStore, Query, StoredEvent
+from ..scenario.variant import make_variant, new_seed, substitute, substitute_data
+from ..staff.control import set_clock
 from . import scoring
 from .actions import ACTIONS, ActionSpec, take_action
 from .checks import CheckResult, availability_route, baseline_keys, check_route, probe_service, run_check
@@ -109,7 +109,7 @@ class Exercise:
     def _resolved_rubric(self) -> Scoring:
         """The scenario's rubric with the team's variables filled in."""
         rubric = self.scenario.scoring or Scoring()
-        return Scoring.model_validate(_substitute_data(rubric.model_dump(), self.variant.values))
+        return Scoring.model_validate(substitute_data(rubric.model_dump(), self.variant.values))
 
     def reload(self) -> None:
         """Rebuild what happened so far from the journal and the ledger (which other processes,

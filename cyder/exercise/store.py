@@ -18,7 +18,7 @@ from typing import Any
 
 from ..output import csv_cell, json_text
 from ..paths import data_folder
-from ..store.sqlite import SqliteStore
+from ..sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exercises (

@@ -3,7 +3,7 @@
 Every problem is reported at its file, line and column, all at once, so an instructor can fix a
 file in one pass: a type error does not hide the other problems of the file (the items with type
 errors are left out and the rest is still checked), and each message says in words what is
-expected. `check_file` tells a range from a scenario by the fields it has and never raises.
+expected. Telling a range file from a scenario file (`check_file`) is in cyder/model/files.py.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any, Generic, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem
-from ..yamlsource import PathKey, SourceMap, gc_paused, load_yaml, parse_yaml, read_source
 from .range import RULES, Host, Range, Role, SegmentKind, shown
+from .yamlsource import PathKey, SourceMap, gc_paused, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,69 +61,6 @@ def parse_range(data: Any, smap: SourceMap) -> Range:
     if problems:
         raise InputError(problems)
     return partial.model
-
-
-# -- telling ranges from scenarios ----------------------------------------------------------------
-
-COMMON_KEYS = {"$schema", "name", "title", "description"}
-
-
-def _keys(model: type[BaseModel]) -> set[str]:
-    return {f.alias or name for name, f in model.model_fields.items()} - COMMON_KEYS
-
-
-def document_kind(data: Any, text: str = "") -> str | None:
-    """'range' or 'scenario' by the fields a document has (a misspelt one still counts a little) and
-    its schema modeline; None when it could be either."""
-    from .scenario import Scenario
-
-    if not isinstance(data, dict):
-        return None
-    scores = {}
-    for kind, keys in (("range", _keys(Range)), ("scenario", _keys(Scenario))):
-        score = 0.0
-        for key in map(str, data):
-            if key in keys:
-                score += 2
-            elif difflib.get_close_matches(key, keys, n=1, cutoff=0.75):
-                score += 1
-        schema = f"{text[:1000]} {data.get('$schema', '')}"
-        if f"{kind}.schema.json" in schema:
-            score += 3
-        scores[kind] = score
-    if scores["range"] == scores["scenario"]:
-        return None
-    return max(scores, key=scores.get)
-
-
-def check_file(path: str | Path) -> tuple[str, list[Problem]]:
-    """Check one range or scenario file completely: its kind ('range', 'scenario', or '' when that
-    could not be told) and its problems, none when it is valid. It never raises (but for ctrl-c):
-    anything unexpected becomes a problem of the file, so one file never hides the others."""
-    file, kind = str(path), ""
-    try:
-        source = read_source(path)
-        head = source[:1000].decode("utf-8", "replace")  # for the schema modeline
-        data, smap = parse_yaml(source, file)
-        del source  # a big file's bytes are not needed any more
-        kind = document_kind(data, head) or ""
-        if not isinstance(data, dict):
-            return kind, [smap.problem((), "a range or scenario file must be a mapping of fields (name:, title: ...)")]
-        if not kind:
-            return kind, [smap.problem((), "cannot tell whether this is a range or a scenario: a range has "
-                                           "segments: and hosts:, a scenario has range: and steps:")]
-        if kind == "scenario":
-            from .scenario_load import parse_scenario
-
-            parse_scenario(data, smap, path)
-        else:
-            parse_range(data, smap)
-        return kind, []
-    except InputError as exc:
-        return kind, exc.problems or [Problem(file, 1, 1, "", f"not a valid {kind or 'file'}")]
-    except Exception as exc:  # noqa: BLE001 - a bug of cyder's must still leave the other files' reports
-        return kind, [Problem(file, 1, 1, "", f"cyder failed while checking this file ({type(exc).__name__}: "
-                                              f"{exc}); please report it")]
 
 
 # -- pydantic's errors as located, readable problems ----------------------------------------------

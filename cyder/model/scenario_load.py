@@ -15,10 +15,10 @@ import networkx as nx
 
 from ..errors import InputError
 from ..paths import resolve_range
-from ..yamlsource import PathKey, SourceMap, load_yaml
 from .load import load_range, validate_partially
 from .range import Range, dns_name_problem
 from .scenario import HOST_FIELDS, VAR_PATTERN, Scenario, StaffVar, parse_offset
+from .yamlsource import PathKey, SourceMap, load_yaml
 
 # Action fields naming a staff user.
 USER_FIELDS = {"phishing": "to", "user-execution": "user", "usb-infection": "user", "collect": "user"}

@@ -3,21 +3,20 @@
 Each `_plan_<kind>` writes the daemon's configuration files into the host plan and says how to
 start it and how to check that it answers. The daemons are Debian's: BIND, Postfix, Dovecot,
 nginx, Squid, OpenSSH, Samba, PostgreSQL, rsyslog and, on the firewall, iptables with ulogd2.
+The plan types and the health-check helpers (`ServicePlan`, `banner_check` ...) are in context.py,
+which plan.py imports too, so this module never imports plan.py.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from ..model.population import file_server, is_staff_host
 from ..model.range import (AppService, DnsService, Host, HttpService, PostgresService, ProxyService,
                            SegmentKind, SmbService, SmtpService, Staff, english, japanese)
-
-if TYPE_CHECKING:
-    from .plan import HostPlan, RangeContext
+from .context import HostPlan, RangeContext, ServicePlan, banner_check, banner_free_check
 
 # Port and protocol of each service kind: the firewall opens these for declared flows.
 SERVICE_PORTS: dict[str, list[tuple[str, int]]] = {
@@ -40,12 +39,6 @@ def service_ports(host: Host, kind: str) -> list[tuple[str, int]]:
     svc = host.service(kind)
     port = getattr(svc, "port", None)
     return [("tcp", port)] if port else SERVICE_PORTS[kind]
-
-
-def banner_check(port: int, expect: str) -> str:
-    """A shell check that a TCP service on this host greets with `expect`."""
-    return (f"timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}; head -c {len(expect)} <&3' "
-            f"| grep -q '^{expect}'")
 
 
 def plan_service(ctx: RangeContext, host: Host, svc, plan: HostPlan) -> None:
@@ -95,20 +88,6 @@ def plan_logging(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
         "local7.*\t-/var/log/web-access.log\n"
         + forward))
     plan.first += ["mkdir -p /var/spool/rsyslog", "rm -f /run/rsyslogd.pid", "rsyslogd"]
-
-
-def banner_free_check(port: int) -> str:
-    """A shell check that something listens on a TCP port of this host."""
-    return f"timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}'"
-
-
-@dataclass
-class ServicePlan:
-    """How to start one service and how to tell, from inside its host, that it answers."""
-
-    name: str
-    start: list[str]
-    check: str
 
 
 def plan_firewall(ctx: RangeContext, host: Host, plan: HostPlan) -> None:

@@ -77,14 +77,18 @@ def substitute(text: str, values: dict[str, Any]) -> str:
     return VAR_PATTERN.sub(replace, text)
 
 
-def _substitute_data(data: Any, values: dict[str, Any]) -> Any:
+def substitute_data(data: Any, values: dict[str, Any]) -> Any:
+    """`substitute` applied to every string inside plain data (dicts and lists, as a model dumps)."""
     if isinstance(data, dict):
-        return {k: _substitute_data(v, values) for k, v in data.items()}
+        return {k: substitute_data(v, values) for k, v in data.items()}
     if isinstance(data, list):
-        return [_substitute_data(v, values) for v in data]
+        return [substitute_data(v, values) for v in data]
     if isinstance(data, str):
         return substitute(data, values)
     return data
+
+
+_substitute_data = substitute_data  # the old private name, for callers not moved yet (issue 13 removes it)
 
 
 def implant_bytes(seed: int) -> bytes:
@@ -139,8 +143,8 @@ def make_variant(sc: Scenario, rng: Range, seed: int) -> Variant:
     """Resolve variables, steps and infrastructure for a seed, and derive times and indicators."""
     values = choose_variables(sc, rng, seed)
     variant = Variant(sc, rng, seed, values)
-    variant.infrastructure = [_substitute_data(i.model_dump(), values) for i in sc.infrastructure]
-    resolved = [Step.model_validate(_substitute_data(s.model_dump(by_alias=True), values)) for s in sc.steps]
+    variant.infrastructure = [substitute_data(i.model_dump(), values) for i in sc.infrastructure]
+    resolved = [Step.model_validate(substitute_data(s.model_dump(by_alias=True), values)) for s in sc.steps]
     jitter = random.Random(seed ^ 0x5EED)
     fallback_of = {s.on_blocked: s.id for s in resolved if s.on_blocked != "stop"}
     offsets: dict[str, float] = {}

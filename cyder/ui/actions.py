@@ -9,6 +9,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ..errors import CyderError
 from .dialogs import ConfirmScreen
+from .messages import ActionTaken, Notify
 from .overview import clock_text
 from .text import literal, literal_line
 
@@ -52,6 +53,10 @@ class ActionsPane(Vertical):
         await params.mount_all([Input(value=(values or {}).get(p, ""), placeholder=p, id=f"param-{p}", compact=True)
                                 for p in spec.params])
 
+    def select_action(self, name: str) -> None:
+        """Choose an action in the form (its parameters follow)."""
+        self.query_one("#act-name", Select).value = name
+
     def refresh_data(self) -> None:
         """List the actions taken so far."""
         table = self.query_one("#act-table", DataTable)
@@ -75,7 +80,7 @@ class ActionsPane(Vertical):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.say(self.tr("act.running", action=name))
+                self.post_message(Notify(self.tr("act.running", action=name)))
                 self.take(name, params)
 
         self.app.push_screen(ConfirmScreen(self.tr("act.confirm", action=name, params=shown),
@@ -83,11 +88,17 @@ class ActionsPane(Vertical):
 
     @work(thread=True, exit_on_error=False, group="actions")
     def take(self, name: str, params: dict[str, str]) -> None:
-        """Carry the action out on the range (in a thread: it runs commands in containers)."""
+        """Carry the action out on the range (in a thread: it runs commands in containers); say how
+        it went."""
         try:
             outcome = self.exercise.act(name, params)
         except CyderError as exc:
-            self.app.call_from_thread(self.app.say, self.tr("act.failed", action=name, error=exc), "error")
+            self.post_message(Notify(self.tr("act.failed", action=name, error=exc), "error"))
             return
-        self.app.call_from_thread(self.app.say, self.tr("act.done", action=name, outcome=outcome))
-        self.app.call_from_thread(self.refresh_data)
+        self.post_message(Notify(self.tr("act.done", action=name, outcome=outcome)))
+        self.post_message(ActionTaken(name, params, outcome))
+
+    @on(ActionTaken)
+    def taken(self, _: ActionTaken) -> None:
+        """An action was carried out: list it."""
+        self.refresh_data()

@@ -3,15 +3,18 @@
 The app holds no exercise logic. It starts the engine (images, range, clock) in a worker,
 renders the engine's events, and hands the team's submissions and actions to the engine's
 methods. Blocking calls (Docker, searches) run in thread workers that post messages; handlers on
-the app's thread own every widget. Build it with `CyderApp(exercise, ...)`: tests pass a fake
-engine and a frozen clock the same way.
+the app's thread own every widget. Panes and the command palette never call back into the app:
+they post the messages of `messages.py`, and the handlers here own every state change (toasts,
+tab labels, the status line, focus, read marks). Build it with `CyderApp(exercise, ...)`: tests
+pass a fake engine and a frozen clock the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,45 +22,33 @@ from textual.app import App, ComposeResult, ScreenStackError, SuspendNotSupporte
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Log, ProgressBar, Select, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Input, Log, ProgressBar, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from ..backend.base import Progress
 from ..errors import CyderError
+from . import messages
 from .actions import ActionsPane
-from .commands import CyderCommands
+from .bindings import TAB_IDS, keys_in_effect, localised
+from .commands import CyderCommands, PaletteSource
 from .dialogs import MessageScreen
 from .evidence import EvidencePane
 from .hosts import HostsPane
 from .i18n import Translator
 from .inbox import InboxPane
 from .indicators import IndicatorsPane
+from .messages import (AskHint, ChooseAction, ChooseReport, EngineEvent, FocusField, HostStates, InjectShown, Notify,
+                       OpenShell, Quit, ShowHelp, ShowTab)
 from .overview import OverviewPane, clock_text
 from .reports import ReportsPane
 from .score import ScorePane
 from .text import literal, one_line
 
-TAB_IDS = ("overview", "inbox", "evidence", "hosts", "indicators", "actions", "reports", "score")
 HOST_STATE_SECONDS = 10.0
 # What gets the cursor when a tab opens: a list or table, whose keys work at once.
 TAB_FOCUS = {"overview": "#tabs Tabs", "inbox": "#inbox-list", "evidence": "EventList", "hosts": "#host-list",
              "indicators": "#ind-table", "actions": "#act-table", "reports": "#tabs Tabs", "score": "#ledger"}
-
-# Binding ids and the texts that describe them (the footer and the help screen show both).
-BINDING_TEXTS = {**{f"tab.{tab}": f"tab.{tab}" for tab in TAB_IDS}, "help": "key.help", "quit": "key.quit",
-                 "hosts.shell": "key.shell", "hosts.refresh": "key.refresh", "score.hint": "key.hint",
-                 "evidence.search": "key.search", "evidence.live": "key.live", "evidence.details": "key.details",
-                 "evidence.follow": "key.live", "dialog.close": "key.close"}
-
-
-def translate_bindings(node, tr: Translator) -> None:
-    """Put a node's binding descriptions into the app's language."""
-    for key, bindings in node._bindings.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = [
-            dataclasses.replace(b, description=tr(BINDING_TEXTS[b.id])) if b.id in BINDING_TEXTS and b.description
-            else b for b in bindings]
 
 
 class StartScreen(Screen):
@@ -86,7 +77,11 @@ class StartScreen(Screen):
 
 
 class CyderApp(App):
-    """The trainee's view of one team's exercise."""
+    """The trainee's view of one team's exercise.
+
+    `CyderApp(exercise, language=...)` makes an instance of the class in that language (see
+    `bindings.localised`): the descriptions of its keys are part of its class, as Textual wants.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "cyder"
@@ -98,27 +93,13 @@ class CyderApp(App):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("escape", "leave_field", show=False),
     ]
+    # tests/docker/test_play.py reads it as CyderApp.Prepared (handlers below name it messages.Prepared).
+    Prepared: ClassVar[type[messages.Prepared]] = messages.Prepared
 
-    class EngineEvent(Message):
-        """Something the engine emitted."""
-
-        def __init__(self, event):
-            super().__init__()
-            self.event = event
-
-    class Prepared(Message):
-        """Progress while the range comes up (posted from a thread)."""
-
-        def __init__(self, progress: Progress):
-            super().__init__()
-            self.progress = progress
-
-    class HostStates(Message):
-        """Every host's state, read in a thread."""
-
-        def __init__(self, states: dict[str, str]):
-            super().__init__()
-            self.states = states
+    def __new__(cls, exercise, language: str = "en", keymap: dict[str, str] | None = None,
+                on_finish: Callable[[], str] | None = None, run_engine: bool = True):
+        """An instance of the class in `language` (`__init__` then runs with the same arguments)."""
+        return super().__new__(localised(cls, Translator(language)))
 
     def __init__(self, exercise, language: str = "en", keymap: dict[str, str] | None = None,
                  on_finish: Callable[[], str] | None = None, run_engine: bool = True):
@@ -130,7 +111,17 @@ class CyderApp(App):
         self.ready = False
         self.open_tab = ""
         self.keymap_overrides = keymap or {}
-        translate_bindings(self, self.tr)
+        self.palette_source = self._palette_source()
+
+    def _palette_source(self) -> PaletteSource:
+        """What the command palette offers, read from the engine when the palette opens."""
+        ex, tr = self.exercise, self.tr
+        return PaletteSource(
+            tr=tr, tabs=TAB_IDS,
+            actions=lambda: [(spec.name, spec.help) for spec in ex.action_specs()],
+            hosts=lambda: [host.name for host in ex.running_range.hosts],
+            reports=lambda: [(rule.id, tr.pick(rule.name)) for rule in ex.rubric.reports],
+            hints=lambda: [offer["step"] for offer in ex.hint_offers()])
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -138,13 +129,12 @@ class CyderApp(App):
         ex, tr = self.exercise, self.tr
         yield Static(id="status-bar")
         with TabbedContent(id="tabs"):
-            panes = {"overview": OverviewPane, "inbox": InboxPane, "evidence": EvidencePane, "hosts": HostsPane,
-                     "indicators": IndicatorsPane, "actions": ActionsPane, "reports": ReportsPane, "score": ScorePane}
+            panes: dict[str, type[Any]] = {
+                "overview": OverviewPane, "inbox": InboxPane, "evidence": EvidencePane, "hosts": HostsPane,
+                "indicators": IndicatorsPane, "actions": ActionsPane, "reports": ReportsPane, "score": ScorePane}
             for tab in TAB_IDS:
                 with TabPane(tr(f"tab.{tab}"), id=tab):
-                    pane = panes[tab](ex, tr, id=f"{tab}-pane")
-                    translate_bindings(pane, tr)
-                    yield pane
+                    yield localised(panes[tab], tr)(ex, tr, id=f"{tab}-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -177,7 +167,7 @@ class CyderApp(App):
         await self.push_screen(start)
         try:
             self.exercise.claim()
-            await self.exercise.prepare(progress=lambda p: self.post_message(self.Prepared(p)))
+            await self.exercise.prepare(progress=lambda p: self.post_message(messages.Prepared(p)))
         except CyderError as exc:
             start.line(self.tr("start.failed", error=exc))
             start.line(self.tr("start.quit"))
@@ -188,10 +178,10 @@ class CyderApp(App):
         try:
             await self.exercise.run()
         except CyderError as exc:
-            self.say(str(exc), "error")
+            self.post_message(Notify(str(exc), "error"))
 
-    @on(Prepared)
-    def prepared(self, message: Prepared) -> None:
+    @on(messages.Prepared)
+    def prepared(self, message: messages.Prepared) -> None:
         """Show bring-up progress."""
         start = self.start_screen()
         if start is not None:
@@ -208,7 +198,7 @@ class CyderApp(App):
     async def watch_events(self) -> None:
         """Turn the engine's events into messages for the app."""
         async for event in self.exercise.events():
-            self.post_message(self.EngineEvent(event))
+            self.post_message(EngineEvent(event))
 
     @on(EngineEvent)
     def engine_event(self, message: EngineEvent) -> None:
@@ -223,21 +213,21 @@ class CyderApp(App):
             key = {"images": "start.images", "starting": "start.range", "ready": "start.ready"}[data["state"]]
             screen.line(tr(key, range=data["range"]))
         elif kind == "inject":
-            self.say(tr("inbox.new", subject=tr.pick(data["subject"])), "warning")
+            self.post_message(Notify(tr("inbox.new", subject=tr.pick(data["subject"])), "warning"))
             self.bell()
             self.inbox_changed()
             self.pane(ReportsPane).refresh_data()
         elif kind == "ledger":
-            self.say(tr("score.changed", points=data["points"], reason=data["reason"]),
-                     "information" if data["points"] >= 0 else "warning")
+            self.post_message(Notify(tr("score.changed", points=data["points"], reason=data["reason"]),
+                                     "information" if data["points"] >= 0 else "warning"))
             self.pane(ScorePane).refresh_data()
             self.pane(IndicatorsPane).refresh_data()
         elif kind == "action":
             self.pane(ActionsPane).refresh_data()
         elif kind == "fault":
-            self.say(tr("range.fault"), "error")
+            self.post_message(Notify(tr("range.fault"), "error"))
         elif kind == "evidence" and event.data.get("problem"):
-            self.say(tr("evidence.problem", error=event.data["problem"]), "error")
+            self.post_message(Notify(tr("evidence.problem", error=event.data["problem"]), "error"))
         elif kind == "finish":
             self.finished()
         self.refresh_status()
@@ -246,13 +236,13 @@ class CyderApp(App):
     def finished(self) -> None:
         """Write the debrief and say where it is."""
         path = self.on_finish() if self.on_finish else ""
-        self.call_from_thread(self.say, self.tr("finished", total=self.exercise.totals()["total"], path=path))
+        self.post_message(Notify(self.tr("finished", total=self.exercise.totals()["total"], path=path)))
 
     @work(thread=True, exclusive=True, group="host-states", exit_on_error=False)
     def read_host_states(self) -> None:
         """Read every host's state (in a thread: it asks Docker)."""
         try:
-            self.post_message(self.HostStates(self.exercise.host_states()))
+            self.post_message(HostStates(self.exercise.host_states()))
         except CyderError:
             pass  # the range is going down or not up yet: keep the last states
 
@@ -266,7 +256,8 @@ class CyderApp(App):
         """Every worker's failure is shown, in one place, and the app goes on."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            self.say(str(error) if isinstance(error, CyderError) else f"{type(error).__name__}: {error}", "error")
+            text = str(error) if isinstance(error, CyderError) else f"{type(error).__name__}: {error}"
+            self.post_message(Notify(text, "error"))
 
     # -- what the team sees all the time ----------------------------------------------------------
 
@@ -298,6 +289,13 @@ class CyderApp(App):
             text.append(f"  ✉ {unread}", "bold yellow")
         self.main.query_one("#status-bar", Static).update(text)
 
+    @on(InjectShown)
+    def inject_shown(self, message: InjectShown) -> None:
+        """The team sees a message: mark it read."""
+        if message.inject not in self.exercise.read_injects():
+            self.exercise.mark_read(message.inject)
+            self.inbox_changed()
+
     def inbox_changed(self) -> None:
         """New or newly read messages: the inbox, its tab label and the status line."""
         inbox = self.pane(InboxPane)
@@ -307,9 +305,10 @@ class CyderApp(App):
         self.main.query_one("#tabs", TabbedContent).get_tab("inbox").label = label
         self.refresh_status()
 
-    def say(self, text: str, severity: str = "information") -> None:
+    @on(Notify)
+    def toast(self, message: Notify) -> None:
         """A toast with text that may carry range data (shown literally, on one line)."""
-        self.notify(one_line(text)[:400], severity=severity, markup=False)
+        self.notify(one_line(message.message)[:400], severity=message.severity, markup=False)
 
     # -- navigation and commands ------------------------------------------------------------------
 
@@ -328,11 +327,16 @@ class CyderApp(App):
         """Open a tab."""
         self.main.query_one("#tabs", TabbedContent).active = tab
 
+    @on(ShowTab)
+    def show_tab(self, message: ShowTab) -> None:
+        """Open a tab (from the palette)."""
+        self.action_show_tab(message.tab)
+
     @on(TabbedContent.TabActivated)
     def tab_opened(self, event: TabbedContent.TabActivated) -> None:
         """Put the cursor where the tab's keys work (never in a text box, where digits would be
         typed); opening the inbox marks the shown message read; other tabs refresh what they show."""
-        tab = event.pane.id
+        tab = event.pane.id or ""
         if tab == self.open_tab:
             return  # the same tab again (Textual says so when a tab's label changes)
         self.open_tab = tab
@@ -342,8 +346,10 @@ class CyderApp(App):
         # widget, which would open its tab again: put it back unless the team is already typing
         # in one of this tab's text boxes.
         self.call_after_refresh(self._keep_focus_in, event.pane, target)
+        inbox = self.pane(InboxPane)
+        inbox.tab_open = tab == "inbox"
         if tab == "inbox":
-            self.pane(InboxPane).opened()
+            inbox.opened()
         elif tab == "overview":
             self.pane(OverviewPane).refresh_summary()
         elif tab == "score":
@@ -363,32 +369,41 @@ class CyderApp(App):
         if isinstance(self.focused, (Input, TextArea)):
             self.main.query_one("#tabs Tabs").focus()
 
-    def focus_widget(self, tab: str, selector: str) -> None:
+    @on(FocusField)
+    def focus_field(self, message: FocusField) -> None:
         """Open a tab and put the cursor in one of its widgets."""
-        self.action_show_tab(tab)
-        self.call_after_refresh(lambda: self.main.query_one(selector).focus())
+        self.action_show_tab(message.tab)
+        self.call_after_refresh(lambda: self.main.query_one(message.selector).focus())
 
-    def choose_action(self, name: str) -> None:
+    @on(ChooseAction)
+    def choose_action(self, message: ChooseAction) -> None:
         """Open the actions tab with an action chosen."""
         self.action_show_tab("actions")
-        self.main.query_one("#act-name", Select).value = name
+        self.pane(ActionsPane).select_action(message.name)
 
-    def choose_report(self, report: str) -> None:
+    @on(ChooseReport)
+    def choose_report(self, message: ChooseReport) -> None:
         """Open the reports tab with a report chosen."""
         self.action_show_tab("reports")
-        self.main.query_one("#rep-name", Select).value = report
+        self.pane(ReportsPane).select_report(message.report)
 
-    def choose_hint(self, step: str) -> None:
+    @on(AskHint)
+    def ask_hint(self, message: AskHint) -> None:
         """Open the score tab and ask for a step's next hint."""
         self.action_show_tab("score")
-        self.pane(ScorePane).take_hint(step)
+        self.pane(ScorePane).take_hint(message.step)
+
+    @on(OpenShell)
+    def shell_asked(self, message: OpenShell) -> None:
+        """Open the shell in a worker, so the app goes on handling messages meanwhile."""
+        self.run_worker(self.open_shell(message.host))
 
     async def open_shell(self, host: str) -> None:
         """A real shell in a host: the app steps aside until the shell exits (the engine keeps running)."""
         try:
             argv = self.exercise.shell_command(host)
         except CyderError as exc:
-            self.say(str(exc), "error")
+            self.post_message(Notify(str(exc), "error"))
             return
         try:
             with self.suspend():
@@ -396,39 +411,41 @@ class CyderApp(App):
                 process = await asyncio.create_subprocess_exec(*argv)
                 await process.wait()
         except SuspendNotSupported:
-            self.say(self.tr("hosts.no_shell"), "warning")
+            self.post_message(Notify(self.tr("hosts.no_shell"), "warning"))
             return
-        self.say(self.tr("hosts.shell_back", host=host))
+        self.post_message(Notify(self.tr("hosts.shell_back", host=host)))
         self.pane(HostsPane).action_reload()
+
+    @on(ShowHelp)
+    def show_help(self, _: ShowHelp) -> None:
+        """The keys (from the palette)."""
+        self.action_help()
 
     def action_help(self) -> None:
         """Every key with its binding id, for the app and the open tab."""
         lines = Text()
         lines.append(self.tr("help.title") + "\n\n", "bold")
         nodes = [self, self.main.query_one(f"#{self.main.query_one('#tabs', TabbedContent).active}-pane")]
-        nodes += [w for w in nodes[1].query("*") if w._bindings.key_to_bindings]
-        tabs = sorted(((key, b) for key, bindings in self._effective_bindings(self).items() for b in bindings
-                       if (b.id or "").startswith("tab.")), key=lambda kb: TAB_IDS.index(kb[1].id[4:]))
+        nodes += list(nodes[1].query("*"))
+        tabs = sorted(((key, b) for key, b in keys_in_effect(self, self.keymap_overrides)
+                       if (b.id or "").startswith("tab.")), key=lambda kb: TAB_IDS.index((kb[1].id or "")[4:]))
         keys = " ".join(self.get_key_display(dataclasses.replace(b, key=key)) for key, b in tabs)
         lines.append(f"{'tab.*':<18} {keys}\n{'':<19}{', '.join(b.description for _, b in tabs)}\n")
         seen = {b.id for _, b in tabs}
         for node in nodes:
-            for key, bindings in self._effective_bindings(node).items():
-                for binding in bindings:
-                    if binding.id and binding.id not in seen:
-                        seen.add(binding.id)
-                        shown = self.get_key_display(dataclasses.replace(binding, key=key))
-                        lines.append(f"{binding.id:<18} {shown:<10} {binding.description}\n")
+            for key, binding in keys_in_effect(node, self.keymap_overrides):
+                if binding.id and binding.id not in seen:
+                    seen.add(binding.id)
+                    shown = self.get_key_display(dataclasses.replace(binding, key=key))
+                    lines.append(f"{binding.id:<18} {shown:<10} {binding.description}\n")
         lines.append(f"{'command-palette':<18} {'ctrl+p':<10} {self.tr('key.palette')}\n")
         lines.append("\n" + self.tr("help.more"), "dim")
         self.push_screen(MessageScreen(self.tr("key.help"), lines))
 
-    def _effective_bindings(self, node) -> dict[str, list[Binding]]:
-        """A node's bindings by key, with the user's keymap applied (as Textual applies it)."""
-        bindings = node._bindings.copy()
-        if self._keymap:
-            bindings.apply_keymap(self._keymap)
-        return bindings.key_to_bindings
+    @on(Quit)
+    async def quit_asked(self, _: Quit) -> None:
+        """Quit (from the palette)."""
+        await self.action_quit()
 
     async def action_quit(self) -> None:
         """Save the open report draft, then close (the engine stops with the app; its clock with it)."""
@@ -437,4 +454,3 @@ class CyderApp(App):
         except Exception:  # noqa: BLE001 - closing must not fail on a half-built screen
             pass
         self.exit()
-

@@ -1,46 +1,69 @@
-"""The command palette: every tab, action, shell, report, hint and key the app has, by name."""
+"""The command palette: every tab, action, shell, report, hint and key the app has, by name.
+
+A hit posts a message (`ShowTab`, `ChooseAction`, `OpenShell` ...) that the app handles. The
+provider reads what it offers from the `PaletteSource` the app gives it as `palette_source`,
+never from the app's engine or widgets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 
+from .i18n import Translator
+from .messages import AskHint, ChooseAction, ChooseReport, FocusField, OpenShell, Quit, ShowHelp, ShowTab
+
+
+@dataclass(frozen=True)
+class PaletteSource:
+    """What the palette offers: the app's texts and tabs, and what the exercise offers now."""
+
+    tr: Translator
+    tabs: tuple[str, ...]
+    actions: Callable[[], list[tuple[str, str]]]  # (name, help) of each response action
+    hosts: Callable[[], list[str]]  # hosts a shell can open in
+    reports: Callable[[], list[tuple[str, str]]]  # (id, name in the app's language) of each report
+    hints: Callable[[], list[str]]  # steps with hints
 
 
 class CyderCommands(Provider):
     """Offers every command of the trainee app (the same ones the keys reach)."""
 
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
-        tr, ex = app.tr, app.exercise
-        commands: list[tuple[str, object, str]] = []
-        for tab in app.TAB_IDS:
-            commands.append((tr("cmd.goto", tab=tr("tab." + tab)), partial(app.action_show_tab, tab), f"tab.{tab}"))
-        commands.append((tr("cmd.indicator"), partial(app.focus_widget, "indicators", "#ind-value"), "indicators"))
-        commands.append((tr("cmd.incident"), partial(app.focus_widget, "indicators", "#incident-hosts"), "incident"))
-        for spec in ex.action_specs():
-            commands.append((tr("cmd.action", action=spec.name), partial(app.choose_action, spec.name), spec.help))
-        for host in ex.running_range.hosts:
-            commands.append((tr("cmd.shell", host=host.name), partial(app.run_worker, partial(app.open_shell, host.name)),
-                             "docker exec"))
-        for rule in ex.rubric.reports:
-            commands.append((tr("cmd.report", report=tr.pick(rule.name)), partial(app.choose_report, rule.id), rule.id))
-        for offer in ex.hint_offers():
-            commands.append((tr("cmd.hint", step=offer["step"]), partial(app.choose_hint, offer["step"]), "hint"))
-        commands.append((tr("cmd.help"), app.action_help, "?"))
-        commands.append((tr("cmd.quit"), app.action_quit, "ctrl+q"))
+    def _commands(self) -> list[tuple[str, Message, str]]:
+        source = getattr(self.app, "palette_source", None)
+        if not isinstance(source, PaletteSource):
+            return []
+        tr = source.tr
+        commands: list[tuple[str, Message, str]] = []
+        for tab in source.tabs:
+            commands.append((tr("cmd.goto", tab=tr("tab." + tab)), ShowTab(tab), f"tab.{tab}"))
+        commands.append((tr("cmd.indicator"), FocusField("indicators", "#ind-value"), "indicators"))
+        commands.append((tr("cmd.incident"), FocusField("indicators", "#incident-hosts"), "incident"))
+        for name, help_text in source.actions():
+            commands.append((tr("cmd.action", action=name), ChooseAction(name), help_text))
+        for host in source.hosts():
+            commands.append((tr("cmd.shell", host=host), OpenShell(host), "docker exec"))
+        for report, name in source.reports():
+            commands.append((tr("cmd.report", report=name), ChooseReport(report), report))
+        for step in source.hints():
+            commands.append((tr("cmd.hint", step=step), AskHint(step), "hint"))
+        commands.append((tr("cmd.help"), ShowHelp(), "?"))
+        commands.append((tr("cmd.quit"), Quit(), "ctrl+q"))
         return commands
 
     async def discover(self) -> Hits:
         """Everything, before anything is typed."""
-        for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for name, message, help_text in self._commands():
+            yield DiscoveryHit(name, partial(self.app.post_message, message), help=help_text)
 
     async def search(self, query: str) -> Hits:
         """Commands whose name matches what was typed."""
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
+        for name, message, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, matcher.highlight(name), partial(self.app.post_message, message), help=help_text)

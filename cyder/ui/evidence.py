@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -24,6 +23,7 @@ from textual.widgets import Input, Static
 
 from ..store.evidence import Query, StoredEvent
 from .dialogs import MessageScreen
+from .messages import EventListMoved, EvidenceFound
 from .text import literal, one_line
 
 LIVE_LINES = 5000
@@ -67,13 +67,6 @@ class EventList(ScrollView, can_focus=True):
         Binding("enter", "details", "Details", id="evidence.details"),
     ]
     cursor = reactive(0, always_update=True)
-
-    class Moved(Message):
-        """The cursor moved; `following` says whether the list follows new lines."""
-
-        def __init__(self, following: bool):
-            super().__init__()
-            self.following = following
 
     def __init__(self, max_lines: int = LIVE_LINES, **kwargs):
         super().__init__(**kwargs)
@@ -158,7 +151,7 @@ class EventList(ScrollView, can_focus=True):
     def _set_following(self, following: bool) -> None:
         if following != self.following:
             self.following = following
-            self.post_message(self.Moved(following))
+            self.post_message(EventListMoved(following))
 
     def action_details(self) -> None:
         """Open the event under the cursor."""
@@ -178,13 +171,6 @@ class EvidencePane(Vertical):
 
     BINDINGS = [Binding("slash", "focus_search", "Search", id="evidence.search"),
                 Binding("escape", "live", "Live", id="evidence.live")]
-
-    class Found(Message):
-        """Events for the list: a search's results (replace) or new live events (append)."""
-
-        def __init__(self, events: list[StoredEvent], replace: bool, status: str, live: bool, after: int | None = None):
-            super().__init__()
-            self.events, self.replace, self.status, self.live, self.after = events, replace, status, live, after
 
     def __init__(self, exercise, tr, **kwargs):
         super().__init__(**kwargs)
@@ -210,7 +196,7 @@ class EvidencePane(Vertical):
         total = self.exercise.evidence_count()
         events = list(reversed(newest))
         self.total = total
-        self.post_message(self.Found(events, True, "", True, after=max((e.id for e in events), default=0)))
+        self.post_message(EvidenceFound(events, True, "", True, after=max((e.id for e in events), default=0)))
 
     def poll(self) -> None:
         """Look for new events (in a thread) while live."""
@@ -222,10 +208,10 @@ class EvidencePane(Vertical):
         events = self.exercise.evidence_after(self.last_id, 2000)
         if events:
             self.total += len(events)  # counting a million rows again on every poll costs 0.1 s
-            self.post_message(self.Found(events, False, "", True, after=events[-1].id))
+            self.post_message(EvidenceFound(events, False, "", True, after=events[-1].id))
 
-    @on(Found)
-    def show_found(self, message: Found) -> None:
+    @on(EvidenceFound)
+    def show_found(self, message: EvidenceFound) -> None:
         """Put events into the list (on the app's thread)."""
         if message.live != self.live:
             return  # the view changed mode while this was on its way
@@ -248,8 +234,8 @@ class EvidencePane(Vertical):
         if status:
             self.query_one("#evidence-status", Static).update(literal(status))
 
-    @on(EventList.Moved)
-    def moved(self, _: EventList.Moved) -> None:
+    @on(EventListMoved)
+    def moved(self, _: EventListMoved) -> None:
         """Say whether the live view is following."""
         if self.live:
             self._status()
@@ -278,7 +264,8 @@ class EvidencePane(Vertical):
         found = list(reversed(self.exercise.search(query)))
         elapsed = round((time.perf_counter() - started) * 1000)
         more = self.tr("evidence.more") if len(found) >= SEARCH_LIMIT else ""
-        self.post_message(self.Found(found, True, self.tr("evidence.found", shown=len(found), more=more, ms=elapsed), False))
+        self.post_message(EvidenceFound(found, True, self.tr("evidence.found", shown=len(found), more=more, ms=elapsed),
+                                        False))
 
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""

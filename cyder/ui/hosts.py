@@ -9,11 +9,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..errors import CyderError
+from .messages import HostLoaded, OpenShell
 from .overview import STATE_MARKS
 from .text import literal, literal_line, one_line
 
@@ -23,13 +23,6 @@ class HostsPane(Horizontal):
 
     BINDINGS = [Binding("s", "shell", "Shell", id="hosts.shell"),
                 Binding("r", "reload", "Refresh", id="hosts.refresh")]
-
-    class Loaded(Message):
-        """A host's details, read in a thread."""
-
-        def __init__(self, host: str, detail: dict | None, error: str = ""):
-            super().__init__()
-            self.host, self.detail, self.error = host, detail, error
 
     def __init__(self, exercise, tr, **kwargs):
         super().__init__(**kwargs)
@@ -73,12 +66,12 @@ class HostsPane(Horizontal):
     def load(self, host: str) -> None:
         """Read a host's details in a thread."""
         try:
-            self.post_message(self.Loaded(host, self.exercise.host_detail(host)))
+            self.post_message(HostLoaded(host, self.exercise.host_detail(host)))
         except CyderError as exc:
-            self.post_message(self.Loaded(host, None, str(exc)))
+            self.post_message(HostLoaded(host, None, str(exc)))
 
-    @on(Loaded)
-    def loaded(self, message: Loaded) -> None:
+    @on(HostLoaded)
+    def loaded(self, message: HostLoaded) -> None:
         """Show what was read (if the host is still the one chosen)."""
         if message.host != self.current:
             return
@@ -107,7 +100,7 @@ class HostsPane(Horizontal):
             text.append("\n")
         return text
 
-    async def action_shell(self) -> None:
+    def action_shell(self) -> None:
         """Open a shell in the current host (the app steps aside until it exits)."""
         if self.current:
-            await self.app.open_shell(self.current)
+            self.post_message(OpenShell(self.current))

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from .messages import InjectShown
 from .overview import clock_text
 from .text import literal, literal_line
 
@@ -21,6 +22,7 @@ class InboxPane(Horizontal):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.order: list[str] = []
+        self.tab_open = False  # whether the inbox tab is the one open (the app sets it when tabs change)
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="inbox-list")
@@ -65,14 +67,14 @@ class InboxPane(Horizontal):
         self.opened()
 
     def opened(self) -> None:
-        """Mark the shown message read, once the team can see it (the inbox tab is open)."""
+        """Say that the shown message is seen, once the team can see it (the inbox tab is open);
+        the app marks it read."""
         listing = self.query_one("#inbox-list", OptionList)
-        if not self.app.showing("inbox") or listing.highlighted is None or listing.highlighted >= len(self.order):
+        if not self.tab_open or listing.highlighted is None or listing.highlighted >= len(self.order):
             return
         inject = self.order[listing.highlighted]
         if inject not in self.exercise.read_injects():
-            self.exercise.mark_read(inject)
-            self.app.call_later(self.app.inbox_changed)
+            self.post_message(InjectShown(inject))
 
     def render_inject(self, inject: dict) -> Text:
         """Headers, deadline and body of a message, all literal."""

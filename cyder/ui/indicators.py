@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ..errors import CyderError
+from .messages import Notify
 from .overview import clock_text
 from .text import literal_line
 
@@ -63,18 +64,18 @@ class IndicatorsPane(Vertical):
         """Submit the indicator typed; the verdict comes back at once."""
         value = self.query_one("#ind-value", Input)
         if not value.value.strip():
-            self.app.say(self.tr("ind.empty"), "warning")
+            self.post_message(Notify(self.tr("ind.empty"), "warning"))
             return
         kind = str(self.query_one("#ind-kind", Select).value)
         note = self.query_one("#ind-note", Input)
         try:
             record = self.exercise.submit_indicator(kind, value.value.strip(), note.value.strip())
         except CyderError as exc:
-            self.app.say(str(exc), "error")
+            self.post_message(Notify(str(exc), "error"))
             return
         verdict = self.tr("verdict." + record["verdict"])
-        self.app.say(self.tr("ind.judged", kind=kind, value=record["value"], verdict=verdict),
-                     "information" if record["verdict"] == "correct" else "warning")
+        self.post_message(Notify(self.tr("ind.judged", kind=kind, value=record["value"], verdict=verdict),
+                                 "information" if record["verdict"] == "correct" else "warning"))
         value.value = note.value = ""
         self.refresh_data()
         self.query_one("#ind-table").focus()  # out of the text box, so the tab keys work again
@@ -85,13 +86,13 @@ class IndicatorsPane(Vertical):
         """Declare the incident with the hosts typed."""
         hosts = [h.strip() for h in self.query_one("#incident-hosts", Input).value.split(",") if h.strip()]
         if not hosts:
-            self.app.say(self.tr("ind.empty"), "warning")
+            self.post_message(Notify(self.tr("ind.empty"), "warning"))
             return
         try:
             record = self.exercise.declare_incident(hosts)
         except CyderError as exc:
-            self.app.say(str(exc), "error")
+            self.post_message(Notify(str(exc), "error"))
             return
-        self.app.say(self.tr("ind.declared", verdict=record["verdict"]))
+        self.post_message(Notify(self.tr("ind.declared", verdict=record["verdict"])))
         self.refresh_data()
         self.query_one("#ind-table").focus()

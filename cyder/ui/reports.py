@@ -9,10 +9,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ..errors import CyderError
 from .dialogs import ConfirmScreen
+from .messages import Notify
 from .overview import clock_text
 from .text import literal, visible
 
@@ -61,6 +63,10 @@ class ReportsPane(Vertical):
             if self.report:
                 select.value = self.report
 
+    def select_report(self, report: str) -> None:
+        """Choose a report (its form opens, the one left is saved)."""
+        self.query_one("#rep-name", Select).value = report
+
     @on(Select.Changed, "#rep-name")
     async def changed(self, event: Select.Changed) -> None:
         """Open another report (saving the one being left)."""
@@ -76,7 +82,7 @@ class ReportsPane(Vertical):
         values = filed["fields"] if filed else self.exercise.draft(report)
         form = self.query_one("#rep-form", VerticalScroll)
         await form.remove_children()
-        widgets = []
+        widgets: list[Widget] = []
         if filed:
             widgets.append(Static(self.tr("rep.readonly"), classes="label"))
         for field in rule.fields:
@@ -90,7 +96,8 @@ class ReportsPane(Vertical):
 
     def fields(self) -> dict[str, str]:
         """What is typed in the open report."""
-        return {area.id.removeprefix("field-"): area.text for area in self.query(".report-field").results(TextArea)}
+        areas = self.query(".report-field").results(TextArea)
+        return {(area.id or "").removeprefix("field-"): area.text for area in areas}
 
     @on(TextArea.Changed, ".report-field")
     def typed(self, _: TextArea.Changed) -> None:
@@ -109,7 +116,7 @@ class ReportsPane(Vertical):
         except CyderError as exc:
             # The text stays in the boxes; say so, and try again until the store takes it.
             self.query_one("#rep-saved", Static).update(literal(self.tr("rep.unsaved"), "bold red"))
-            self.app.say(self.tr("rep.save-failed", error=str(exc)), "error")
+            self.post_message(Notify(self.tr("rep.save-failed", error=str(exc)), "error"))
             if self._pending is None:
                 self._pending = self.set_timer(RETRY_DELAY, self.save_now)
             return
@@ -129,10 +136,10 @@ class ReportsPane(Vertical):
             try:
                 record = self.exercise.submit_report(report, self.fields())
             except CyderError as exc:
-                self.app.say(str(exc), "error")
+                self.post_message(Notify(str(exc), "error"))
                 return
-            self.app.say(self.tr("rep.done", report=name, points=record["points"],
-                                 late=self.tr("rep.late") if record["late"] else ""))
+            self.post_message(Notify(self.tr("rep.done", report=name, points=record["points"],
+                                             late=self.tr("rep.late") if record["late"] else "")))
             self.refresh_data()
             await self.open(report)
 

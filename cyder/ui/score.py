@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from ..errors import CyderError
 from .dialogs import ConfirmScreen, MessageScreen
+from .messages import Notify
 from .overview import PHASES, clock_text
 from .text import literal, literal_line, pad
 
@@ -97,7 +98,7 @@ class ScorePane(Vertical):
             try:
                 self.exercise.take_hint(step)
             except CyderError as exc:
-                self.app.say(str(exc), "error")
+                self.post_message(Notify(str(exc), "error"))
                 return
             self.refresh_data()
             self.show_hints(next(o for o in self.exercise.hint_offers() if o["step"] == step))

@@ -140,7 +140,7 @@ def test_the_packet_capture_holds_the_scan(backend, saida_team, full_run, tmp_pa
 
 def test_the_attack_traces_reach_the_evidence_store_with_their_fields(backend, saida_team, full_run, tmp_path):
     from cyder.evidence.collect import sync
-    from cyder.store.evidence import EvidenceStore, Query
+    from cyder.evidence.store import EvidenceStore, Query
 
     variant, _ = full_run
     domain = variant.values["c2_domain"]

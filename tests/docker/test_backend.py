@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from cyder import hostnet
 from cyder.backend.base import BackendError
+from cyder.backend.docker import hostnet
 from cyder.backend.docker.backend import LABEL_APP, LABEL_TEAM, object_name
 from cyder.model.load import transport_pool
 from runid import RUN_LABEL, team

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from cyder.evidence.collect import EvidenceFeed, sync
-from cyder.store.evidence import EvidenceStore, Query
+from cyder.evidence.store import EvidenceStore, Query
 from runid import team
 
 TEAM = team("tevid")

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tex
 
 from cyder.exercise.engine import Exercise
 from cyder.exercise.store import ExerciseStore
-from cyder.store.evidence import EvidenceStore
+from cyder.evidence.store import EvidenceStore
 from cyder.ui.app import CyderApp
 from cyder.ui.dialogs import ConfirmScreen
 from cyder.ui.evidence import EventList
@@ -125,7 +125,7 @@ async def test_a_short_exercise_played_through_the_app(exercise):
         await pilot.pause(SAVE_DELAY + 0.5)
         area = app.query_one("#field-affected_systems", TextArea)
         assert exercise.draft("first-report").get("affected_systems") == pc, (app.focused, area.text, app.screen,
-                                                                               [n.message for n in app._notifications])
+                                                                               [n.message for n in []])
         app.query_one("#rep-submit").press()
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "the confirmation")
         await pilot.press("y")

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from cyder.evidence.collect import EvidenceFeed
+from cyder.evidence.store import EvidenceStore, Query
 from cyder.model.population import workforce
 from cyder.model.scenario import parse_offset
 from cyder.model.scenario_load import load_scenario
 from cyder.scenario.engine import AttackRun
 from cyder.scenario.variant import make_variant
-from cyder.staffing import activity, set_clock
-from cyder.store.evidence import EvidenceStore, Query
+from cyder.staff.control import activity, set_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = ipaddress.ip_network("10.20.12.0/22")

@@ -4,6 +4,7 @@ tests/docker/test_play.py."""
 
 from __future__ import annotations
 
+import ast
 import html
 import inspect
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fake_engine import HOSTILE, FakeExercise
+from textual.notifications import Notification, Notify
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TextArea
 
 from cyder.errors import CyderError
@@ -35,6 +37,15 @@ def make_app(**kwargs) -> tuple[CyderApp, FakeExercise]:
     return CyderApp(exercise, run_engine=False, **kwargs), exercise
 
 
+class Toasts(list[Notification]):
+    """Every toast the app shows, collected from Textual's `Notify` messages (pass it to
+    `run_test(message_hook=...)`)."""
+
+    def __call__(self, message) -> None:
+        if isinstance(message, Notify):
+            self.append(message.notification)
+
+
 def screen_text(app) -> str:
     """The screen as plain text, one line per row (from the SVG screenshot)."""
     rows: dict[int, list[tuple[float, str]]] = {}
@@ -54,6 +65,23 @@ def test_fake_matches_the_engine():
         fake_params = list(inspect.signature(member).parameters)
         real_params = list(inspect.signature(real).parameters)
         assert fake_params[:len(real_params)] == real_params[:len(fake_params)], name
+
+
+def test_panes_talk_to_the_app_through_messages_and_only_public_textual_api_is_used():
+    """Panes post messages (cyder/ui/messages.py) instead of calling the app; nothing in the UI or
+    its tests reaches Textual's private members."""
+    allowed = {"push_screen", "console", "post_message"}  # public Textual API a widget may use
+    private = {"_bindings", "_merged_bindings", "_keymap", "_notifications", "_normalize_keymap"}
+    for path in [*(ROOT / "cyder" / "ui").glob("*.py"), *(ROOT / "tests" / "ui").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            assert node.attr not in private, f"{path.name}:{node.lineno}: {node.attr}"
+            if path.name != "app.py" and path.parent.name == "ui" and path.parent.parent.name == "cyder":
+                inner = node.value
+                if (isinstance(inner, ast.Attribute) and inner.attr == "app" and isinstance(inner.value, ast.Name)
+                        and inner.value.id == "self"):
+                    assert node.attr in allowed, f"{path.name}:{node.lineno}: self.app.{node.attr}"
 
 
 def test_visible_escapes_control_characters():
@@ -130,7 +158,8 @@ async def test_markup_and_escape_sequences_in_a_mail_body_are_shown_literally():
 
 async def test_reading_a_message_marks_it_read_and_a_new_one_is_announced():
     app, exercise = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await settle(pilot)
         assert "soc-alert" not in exercise.read  # delivered, not yet opened
         assert "✉ 1" in screen_text(app)
@@ -142,21 +171,22 @@ async def test_reading_a_message_marks_it_read_and_a_new_one_is_announced():
                           "subject": {"ja": "第一報", "en": "First report, please"}, "body": {"ja": "本文", "en": "Body"}})
         await pilot.pause(0.2)
         await settle(pilot)
-        assert any("First report, please" in n.message for n in app._notifications)
+        assert any("First report, please" in n.message for n in toasts)
         tab = app.query_one("#tabs", TabbedContent).get_tab("inbox")
         assert "(1)" in str(tab.label) or exercise.read == {"soc-alert", "supervisor-report"}
 
 
 async def test_a_range_fault_is_announced_without_giving_the_attack_away():
     app, exercise = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    shown = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=shown) as pilot:
         await settle(pilot)
         exercise._emit("fault", {"what": "step c2-http", "reason": "beacon to http://evil.example failed"})
         await pilot.pause(0.2)
         await settle(pilot)
-        toasts = [n for n in app._notifications if "range had a fault" in n.message]
+        toasts = [n for n in shown if "range had a fault" in n.message]
         assert toasts and toasts[0].severity == "error"
-        assert not any("evil.example" in n.message or "c2-http" in n.message for n in app._notifications)
+        assert not any("evil.example" in n.message or "c2-http" in n.message for n in shown)
 
 
 async def test_submitting_an_indicator_lists_its_verdict():
@@ -251,6 +281,7 @@ async def test_the_command_palette_reaches_every_area():
         await pilot.pause(0.2)
         await pilot.press(*"Go to Score")
         await pilot.pause(0.5)
+        await settle(pilot)  # the palette's search has finished (a loaded machine takes longer than 0.5 s)
         await pilot.press("enter")
         await settle(pilot)
         assert app.query_one("#tabs", TabbedContent).active == "score"
@@ -258,6 +289,7 @@ async def test_the_command_palette_reaches_every_area():
         await pilot.pause(0.2)
         await pilot.press(*"Action: isolate")
         await pilot.pause(0.5)
+        await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert app.query_one("#tabs", TabbedContent).active == "actions"
@@ -295,7 +327,8 @@ async def test_the_shell_key_asks_the_engine_for_the_host_and_needs_a_terminal()
     app, exercise = make_app()
     asked = []
     exercise.shell_command = lambda host: asked.append(host) or ["true"]
-    async with app.run_test(size=(80, 24)) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await settle(pilot)
         await pilot.press("4")
         await settle(pilot)
@@ -303,7 +336,7 @@ async def test_the_shell_key_asks_the_engine_for_the_host_and_needs_a_terminal()
         await pilot.press("down", "s")
         await settle(pilot)
         assert asked == ["isp-dns"]
-        assert any("needs a terminal" in n.message for n in app._notifications)
+        assert any("needs a terminal" in n.message for n in toasts)
 
 
 async def test_evidence_search_and_live_view():
@@ -355,7 +388,8 @@ async def test_a_draft_that_cannot_be_saved_stays_on_screen_and_is_saved_once_th
 
     exercise.save_draft = save_draft
     reports.RETRY_DELAY = 0.3
-    async with app.run_test(size=(80, 24)) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await settle(pilot)
         await pilot.press("7")
         await settle(pilot)
@@ -365,7 +399,7 @@ async def test_a_draft_that_cannot_be_saved_stays_on_screen_and_is_saved_once_th
         assert "first-report" not in exercise.drafts
         assert app.query_one("#field-incident_type", TextArea).text == "malware"
         assert "NOT saved" in str(app.query_one("#rep-saved", Static).render())
-        assert any("disk is full" in n.message for n in app._notifications)
+        assert any("disk is full" in n.message for n in toasts)
         full["disk"] = False
         await pilot.pause(0.8)
         assert exercise.drafts["first-report"]["incident_type"] == "malware"

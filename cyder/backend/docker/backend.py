@@ -31,15 +31,14 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from ... import hostnet
 from ...model.load import transport_pool
 from ...model.population import staffed
 from ...model.range import Range
 from ...provision import build_plans
 from ..base import (BackendError, ByteStream, ExecResult, HostStatus, HostUsage, Progress, ProgressCallback,
                     RangeBackend, RangeStatus, check_name, check_team, no_progress)
+from . import hostnet, sealing
 from . import images as image_builder
-from . import sealing
 
 APP = "cyder"
 LABEL_APP, LABEL_TEAM, LABEL_RANGE, LABEL_HASH = "app", "cyder.team", "cyder.range", "cyder.range-hash"
