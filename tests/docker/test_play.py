@@ -124,8 +124,7 @@ async def test_a_short_exercise_played_through_the_app(exercise):
         await press_in(pilot, app.query_one("#field-indicators", TextArea), *domain, "escape")
         await pilot.pause(SAVE_DELAY + 0.5)
         area = app.query_one("#field-affected_systems", TextArea)
-        assert exercise.draft("first-report").get("affected_systems") == pc, (app.focused, area.text, app.screen,
-                                                                               [n.message for n in []])
+        assert exercise.draft("first-report").get("affected_systems") == pc, (app.focused, area.text, app.screen)
         app.query_one("#rep-submit").press()
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 5, "the confirmation")
         await pilot.press("y")
