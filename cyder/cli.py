@@ -512,9 +512,11 @@ def cmd_act(args: argparse.Namespace) -> int:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     """Submit to the team's exercise and print the verdict."""
+    from .exercise.protocol import TeamSession
+
     if not args.what:
         raise CyderError("submit what? indicator, incident, report or hint")
-    exercise = _exercise(args)
+    exercise: TeamSession = _exercise(args)  # what a trainee may do, here or through a session server
     if args.what == "indicator":
         result = exercise.submit_indicator(args.kind, args.value, args.note)
     elif args.what == "incident":

@@ -136,7 +136,7 @@ class Registry:
 
 REGISTRIES: tuple[Registry, ...] = (
     Registry("service", LiteralField(("cyder/model/range.py", "cyder/services/*.py"), classes=r"Service$"),
-             attrs=("kind", "service"), calls=("service",)),
+             attrs=("kind", "service"), calls=("service", "offers")),
     Registry("step", LiteralField(("cyder/model/scenario.py", "cyder/scenario/steps/*.py"), classes=r"Action$"),
              attrs=("kind", "action")),
     Registry("check", LiteralField(("cyder/model/rubric.py", "cyder/exercise/checks/*.py"), classes=r"Check$"),

@@ -17,11 +17,12 @@ import time
 from typing import AsyncIterator, Callable, Iterator
 
 from ..backend.base import BackendError, RangeBackend
+from ..services.syslog import SyslogService
 from ..sqlite import StorageError
 from .parse import Evidence, parse_line
 from .store import EvidenceStore, Query, StoredEvent
 
-COLLECTOR_LOG = "/var/log/remote/all.log"
+COLLECTOR_LOG = SyslogService.COLLECTOR_LOG
 CHUNK = 4 * 1024 * 1024
 
 

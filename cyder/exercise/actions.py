@@ -17,6 +17,8 @@ from typing import Callable
 from ..backend.base import RangeBackend
 from ..errors import CyderError
 from ..model.range import Range
+from ..services.dns import DnsService
+from ..services.proxy import ProxyService, organisation_proxy
 from .checks import self_safe
 
 
@@ -67,7 +69,7 @@ class ActionContext:
 
     def proxy(self) -> str:
         """The organisation's web proxy."""
-        host = next((h for h in self.range.hosts if h.service("proxy") and self.range.is_organisation_host(h)), None)
+        host = organisation_proxy(self.range)
         if host is None:
             raise ActionError("the range has no web proxy")
         return host.name
@@ -119,11 +121,12 @@ def block_domain_dns(ctx: ActionContext, params: dict[str, str]) -> str:
     dns = ctx.organisation_dns()
     zone = (f"$TTL 60\n@ IN SOA sinkhole. hostmaster.sinkhole. (1 3600 600 86400 60)\n@ IN NS {dns}.\n"
             "@ IN A 0.0.0.0\n* IN A 0.0.0.0\n")
-    path = f"/etc/bind/cyder/blocked/db.{domain}"
+    path = f"{DnsService.SINKHOLE_DIR}/db.{domain}"
     ctx.backend.write_file(ctx.team, dns, path, zone.encode())
     stanza = f'zone "{domain}" {{ type master; file "{path}"; }};'
-    ctx.sh(dns, f"grep -qF {shlex.quote(stanza)} /etc/bind/cyder/blocked.conf || "
-                f"echo {shlex.quote(stanza)} >> /etc/bind/cyder/blocked.conf; pkill -HUP -x named", "reloading BIND")
+    conf = DnsService.SINKHOLE_CONF
+    ctx.sh(dns, f"grep -qF {shlex.quote(stanza)} {conf} || "
+                f"echo {shlex.quote(stanza)} >> {conf}; pkill -HUP -x named", "reloading BIND")
     ctx.sh(dns, f"for i in $(seq 50); do dig +short @127.0.0.1 {domain} | grep -qx 0.0.0.0 && exit 0; "
                 "sleep 0.1; done; exit 1", "checking the sinkhole")
     return f"{domain} sinkholed at {dns}"
@@ -133,8 +136,8 @@ def block_domain_proxy(ctx: ActionContext, params: dict[str, str]) -> str:
     """Deny a domain (and every name under it) at the web proxy."""
     domain = _domain(params)
     proxy = ctx.proxy()
-    ctx.sh(proxy, f"grep -qxF .{domain} /etc/squid/blocked-domains || echo .{domain} >> /etc/squid/blocked-domains; "
-                  "squid -k reconfigure", "reconfiguring Squid")
+    deny = ProxyService.DENY_FILE
+    ctx.sh(proxy, f"grep -qxF .{domain} {deny} || echo .{domain} >> {deny}; squid -k reconfigure", "reconfiguring Squid")
     return f"{domain} denied at {proxy}"
 
 

@@ -178,7 +178,7 @@ async def ideal_defender(exercise: Exercise, progress: Callable[[str], None]) ->
     incident = exercise.rubric.incident
     pending = list(answer["actions"])
     filed: set[str] = set()
-    async for event in exercise.events():
+    async for event in exercise.all_events():  # attack steps included: the ideal defender reacts to them
         if event.kind == "step" and event.data["outcome"] == "executed":
             for truth in exercise.truth:
                 if truth.step == event.data["step"]:

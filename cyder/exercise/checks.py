@@ -18,11 +18,14 @@ from typing import Any, Literal
 
 from ..backend.base import BackendError
 from ..model.rubric import Check, ServiceRef
-from ..provision.services import service_ports
-from ..scenario.defence import MAIL_DELIVERED, MAIL_PRESENT, RangeView, Route, explain
+from ..scenario.defence import RangeView, Route, explain
+from ..services import ports_of, service_kind
+from ..services.proxy import ProxyService
+from ..services.smtp import SmtpService
 
 State = Literal["good", "bad", "unknown"]
-PROXY_ENV = "[ -f /etc/profile.d/proxy.sh ] && . /etc/profile.d/proxy.sh; "
+PROXY_ENV = ProxyService.CLIENT_ENV
+MAIL_PRESENT, MAIL_DELIVERED = SmtpService.MAIL_PRESENT, SmtpService.MAIL_DELIVERED
 
 
 @dataclass(frozen=True)
@@ -162,11 +165,10 @@ def probe_service(view: RangeView, ref: ServiceRef) -> CheckResult:
     rng = view.range
     target, source = rng.host(ref.host), rng.host(ref.from_)
     address = target.address_seen_from(source)
-    port = service_ports(target, ref.service)[0][1]
-    if ref.service == "http":
-        command = f"curl -s -m 4 --noproxy '*' -o /dev/null -w '%{{http_code}}' http://{address}:{port}/ | grep -q '^[23]'"
-    else:
-        command = f"nc -z -w 3 {address} {port}"
+    kind = service_kind(ref.service)
+    if kind is None:
+        raise KeyError(f"unknown service kind {ref.service!r}")
+    command = kind.probe_command(str(address), ports_of(target, kind)[0][1])
     try:
         ok = view.backend.exec(view.team, ref.from_, command, timeout=10).ok
     except BackendError:

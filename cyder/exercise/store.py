@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,13 +124,13 @@ class ExerciseStore(SqliteStore):
             row = self._db.execute("SELECT settings, clock FROM exercises WHERE team=?", (team,)).fetchone()
         return (json.loads(row[0]), json.loads(row[1])) if row else None
 
-    def create(self, team: str, settings: dict[str, Any], clock: dict[str, Any]) -> None:
+    def create(self, team: str, settings: dict[str, Any], clock: Mapping[str, Any]) -> None:
         """Record a new exercise for a team (an existing one is an error: resume it instead)."""
         with self._lock:
             self._db.execute("INSERT INTO exercises (team, settings, clock) VALUES (?, ?, ?)",
                              (team, json.dumps(settings, ensure_ascii=False), json.dumps(clock)))
 
-    def save_clock(self, team: str, clock: dict[str, Any]) -> None:
+    def save_clock(self, team: str, clock: Mapping[str, Any]) -> None:
         """Store the clock's state (position, speed, paused)."""
         with self._lock:
             self._db.execute("UPDATE exercises SET clock=? WHERE team=?", (json.dumps(clock), team))
@@ -141,13 +142,13 @@ class ExerciseStore(SqliteStore):
 
     # -- journal -----------------------------------------------------------------------------------
 
-    def log(self, team: str, when: float, kind: str, data: dict[str, Any]) -> JournalEntry:
+    def log(self, team: str, when: float, kind: str, data: Mapping[str, Any]) -> JournalEntry:
         """Append to the journal."""
         wall = time.time()
         with self._lock:
             cursor = self._db.execute("INSERT INTO journal (team, time, wall, kind, data) VALUES (?, ?, ?, ?, ?)",
                                       (team, when, wall, kind, json.dumps(data, ensure_ascii=False)))
-        return JournalEntry(cursor.lastrowid, when, wall, kind, data)
+        return JournalEntry(cursor.lastrowid, when, wall, kind, dict(data))
 
     def journal(self, team: str, kinds: tuple[str, ...] = ()) -> list[JournalEntry]:
         """The team's journal in order, optionally of some kinds only."""

@@ -21,7 +21,8 @@ from typing import Any, Generic, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem
-from .range import RULES, Host, Range, Role, SegmentKind, shown
+from .kinds import KindUnion
+from .range import RULES, SERVICES, AddProblem, Host, Range, Role, Segment, SegmentKind, ServiceParams, shown
 from .yamlsource import PathKey, SourceMap, gc_paused, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,12 +31,6 @@ M = TypeVar("M", bound=BaseModel)
 # belong to nobody, so a range's "internet" can never be mistaken for the real one.
 RESERVED_INTERNET = tuple(ipaddress.ip_network(n) for n in
                           ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/15"))
-# Port and protocol of each service kind (a service's own `port:` replaces its TCP port).
-SERVICE_PORTS: dict[str, tuple[tuple[str, int], ...]] = {
-    "dns": (("udp", 53), ("tcp", 53)), "smtp": (("tcp", 25),), "imap": (("tcp", 143),), "http": (("tcp", 80),),
-    "proxy": (("tcp", 3128),), "ssh": (("tcp", 22),), "smb": (("tcp", 445),), "postgres": (("tcp", 5432),),
-    "app": (("tcp", 8080),), "syslog": (("udp", 514), ("tcp", 514), ("tcp", 2514)),
-}
 
 
 def transport_pool() -> ipaddress.IPv4Network:
@@ -317,7 +312,11 @@ def _unwrap(annotation: Any, node: Any) -> Any:
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
+            base, *metadata = typing.get_args(annotation)
+            marker = next((m for m in metadata if isinstance(m, KindUnion)), None)
+            if marker is not None:  # one of a registry's kinds (Host.services): the one the value names
+                return marker.model_at(node)
+            annotation = base
         elif origin is typing.Union or origin is types.UnionType:
             members = [typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
                        for a in typing.get_args(annotation) if a is not type(None)]
@@ -447,9 +446,22 @@ class _Index:
         """The host of that name, or None."""
         return self.hosts.get(name)
 
-    def segment(self, name: str):
+    def segment(self, name: str) -> Segment | None:
         """The segment of that name, or None."""
         return self.segments.get(name)
+
+    def check_service_ref(self, path: PathKey, name: str | None, kind: type[ServiceParams] | str,
+                          add: AddProblem) -> None:
+        """Report at `path` when `name` is set and names no host, or one without that service (a
+        kind's class, or its tag where the range format refers to a kind)."""
+        tag = kind if isinstance(kind, str) else SERVICES.tag_of(kind)
+        if name is None:
+            return
+        host = self.host(name)
+        if host is None:
+            add(path, f"unknown host {name!r}")
+        elif not host.offers(tag):
+            add(path, f"host {name!r} offers no {tag} service")
 
 
 def check_range(r: Range) -> list[tuple[PathKey, str]]:
@@ -506,27 +518,12 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
             where = ("hosts", i, "services", k)
             if kinds[svc.kind] > 1:
                 add((*where, "kind"), f"service {svc.kind!r} is declared twice on this host")
-            for proto, port in service_ports(svc):
+            for proto, port in svc.listens_on():
                 other = ports.setdefault((proto, port), svc.kind)
                 if other != svc.kind:
                     add((*where, "port" if hasattr(svc, "port") else "kind"),
                         f"{proto.upper()} port {port} is already used by the {other} service of this host")
-            if svc.kind == "dns":
-                for f, fwd in enumerate(svc.forwarders):
-                    _check_service_ref(index, (*where, "forwarders", f), fwd, "dns", add)
-            elif svc.kind == "smtp":
-                _check_service_ref(index, (*where, "relay_to"), svc.relay_to, "smtp", add)
-                _check_service_ref(index, (*where, "relayhost"), svc.relayhost, "smtp", add)
-            elif svc.kind == "app":
-                _check_service_ref(index, (*where, "database"), svc.database, "postgres", add)
-            elif svc.kind == "proxy":
-                for f, seg_name in enumerate(svc.allow_from):
-                    if index.segment(seg_name) is None:
-                        add((*where, "allow_from", f), f"unknown segment {seg_name!r}")
-            elif svc.kind == "imap" and host.service("smtp") is None:
-                add((*where, "kind"), "imap needs the smtp service on the same host (it serves its mailboxes)")
-            elif svc.kind == "postgres":
-                _check_tables(svc, where, add)
+            svc.check_range(host, where, index, add)
         user_names = {u.name for u in host.users} | staff_by_pc.get(host.name, set())
         for k, spec in enumerate(host.files):
             if spec.owner != "root" and spec.owner not in user_names:
@@ -562,34 +559,11 @@ def check_range(r: Range) -> list[tuple[PathKey, str]]:
     return found
 
 
-def service_ports(svc) -> tuple[tuple[str, int], ...]:
-    """The (protocol, port) pairs a service listens on; its own `port:` replaces the default TCP port."""
-    port = getattr(svc, "port", None)
-    return (("tcp", port),) if port else SERVICE_PORTS.get(svc.kind, ())
-
-
-def _check_tables(svc, where: PathKey, add) -> None:
-    names = Counter(t.name for t in svc.tables)
-    for t, table in enumerate(svc.tables):
-        at = (*where, "tables", t)
-        if names[table.name] > 1:
-            add((*at, "name"), f"table {table.name!r} is declared twice")
-        for c, (column, n) in enumerate(Counter(table.columns).items()):
-            if n > 1:
-                add((*at, "columns", table.columns.index(column)), f"column {column!r} is listed twice")
-        for w, row in enumerate(table.rows):
-            if len(row) != len(table.columns):
-                add((*at, "rows", w), f"the row has {len(row)} values; the table has {len(table.columns)} columns")
-
-
-def _check_service_ref(index: _Index, path: PathKey, name: str | None, kind: str, add) -> None:
-    if name is None:
-        return
-    host = index.host(name)
-    if host is None:
-        add(path, f"unknown host {name!r}")
-    elif host.service(kind) is None:
-        add(path, f"host {name!r} offers no {kind} service")
+def _check_service_ref(index: _Index, path: PathKey, name: str | None, kind: str, add: AddProblem) -> None:
+    """A reference of the range format to a host offering a service kind (a segment's resolver, a
+    zone's server, the log collector, the staff's file server and login hosts). The model names the
+    kind by its tag: it sits below cyder/services/, where the kinds' classes are."""
+    index.check_service_ref(path, name, kind, add)
 
 
 def _check_firewall(index: _Index, add) -> None:
@@ -618,7 +592,7 @@ def _check_firewall(index: _Index, add) -> None:
             add((*where, "to"), f"unknown segment or host {flow.to!r}")
             continue
         offering = [target_host] if target_host else index.on.get(flow.to, [])
-        if not any(h.service(flow.service) for h in offering):
+        if not any(h.offers(flow.service) for h in offering):
             add((*where, "service"), f"no host in {flow.to!r} offers a {flow.service!r} service")
 
 
@@ -648,8 +622,10 @@ def _check_population(index: _Index, add) -> None:
     if pop.file_server:
         _check_service_ref(index, (*where, "file_server"), pop.file_server, "smb", add)
     else:
-        server = next((h for h in r.hosts if h.service("smb") and r.is_organisation_host(h)), None)
-    shares = {s.name for s in server.service("smb").shares} if server and server.service("smb") else set()
+        server = next((h for h in r.hosts if any(s.serves_files for s in h.services) and r.is_organisation_host(h)),
+                      None)
+    files = next((s for s in server.services if s.serves_files), None) if server else None
+    shares = set(files.share_names()) if files else set()
     for d, dept in enumerate(pop.departments):
         if codes[dept.code] > 1:
             add((*where, "departments", d, "code"), f"department code {dept.code!r} is used more than once")

@@ -139,4 +139,5 @@ def file_server(rng: Range) -> Host | None:
     population = rng.population
     if population and population.file_server:
         return rng.host(population.file_server)
-    return next((h for h in rng.hosts if h.service("smb") and rng.is_organisation_host(h)), None)
+    return next((h for h in rng.hosts if any(s.serves_files for s in h.services) and rng.is_organisation_host(h)),
+                None)

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
                       StrictInt, ValidationInfo, field_validator)
+
+from .kinds import KindModel, KindRegistry, KindUnion
+from .yamlsource import PathKey
 
 # What each pattern of the models asks for, in words with an example: errors quote these, never the pattern.
 RULES: dict[str, str] = {}
@@ -77,7 +81,7 @@ Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # line breaks, tabs, ESC and C1 codes
 
 
-def _single_line(what: str, forbidden: str = ""):
+def single_line(what: str, forbidden: str = "") -> AfterValidator:
     """A check that text has no line breaks or control characters (and none of `forbidden`)."""
     def check(value: str) -> str:
         if CONTROL.search(value):
@@ -89,8 +93,8 @@ def _single_line(what: str, forbidden: str = ""):
     return AfterValidator(check)
 
 
-Password = Annotated[str, _single_line("a password", ":")]
-FullName = Annotated[str, _single_line("a full name", ":")]
+Password = Annotated[str, single_line("a password", ":")]
+FullName = Annotated[str, single_line("a full name", ":")]
 
 
 def shown(value: str, limit: int = 40) -> str:
@@ -246,109 +250,61 @@ class FileSpec(Strict):
                                                                "quotes, e.g. '0644' or '0600'"))
 
 
-class DnsService(Strict):
-    """A BIND name server: authoritative for the zones naming this host as server, and a resolver."""
-
-    kind: Literal["dns"] = "dns"
-    forwarders: list[Name] = Field([], description="hosts to forward other queries to")
-
-
-class SmtpService(Strict):
-    """A Postfix mail server; with `relay_to` it is a gateway passing the organisation's mail on."""
-
-    kind: Literal["smtp"] = "smtp"
-    domains: list[Domain] = Field([], description="mail domains handled here; default: the zones this host's range serves from it")
-    relay_to: Name | None = Field(None, description="host to relay the domains' mail to (mail gateway)")
-    relayhost: Name | None = Field(None, description="host to send all other mail through (smarthost)")
+Ports = tuple[tuple[str, int], ...]
+"""(protocol, port) pairs, e.g. (("udp", 53), ("tcp", 53))."""
+AddProblem = Callable[[PathKey, str], None]
+"""How a check reports a problem: the path of the value in the document, and a message."""
 
 
-class ImapService(Strict):
-    """A Dovecot IMAP server over the host's mailboxes."""
+class RangeIndex(Protocol):
+    """What a service's `check_range` hook may ask about the range being checked (cyder/model/load.py)."""
 
-    kind: Literal["imap"] = "imap"
+    def host(self, name: str) -> Host | None:
+        """The host of that name, or None."""
 
+    def segment(self, name: str) -> Segment | None:
+        """The segment of that name, or None."""
 
-class HttpService(Strict):
-    """An nginx web server with a home page and optional extra pages."""
-
-    kind: Literal["http"] = "http"
-    title: Text | None = None
-    pages: dict[PageName, str] = Field({}, description="path under the web root -> content")
-
-
-class ProxyService(Strict):
-    """A Squid forward proxy that clients must use to reach the internet segment."""
-
-    kind: Literal["proxy"] = "proxy"
-    port: Port = 3128
-    allow_from: list[Name] = Field([], description="segments allowed to use the proxy; default: every non-internet segment")
+    def check_service_ref(self, path: PathKey, name: str | None, kind: type[ServiceParams] | str,
+                          add: AddProblem) -> None:
+        """Report at `path` when `name` is set and names no host, or one without that service."""
 
 
-class SshService(Strict):
-    """An OpenSSH server with password logins."""
+class ServiceParams(Strict, KindModel):
+    """Base of every service kind's parameters.
 
-    kind: Literal["ssh"] = "ssh"
+    Each kind is one class in its own module under cyder/services/ (its YAML fields, its facts as
+    ClassVars, its behaviour as methods), registered in SERVICES. This base holds what the model
+    layer asks of any service; cyder.services.base.Service adds what the layers above ask."""
 
+    kind: str
+    """The YAML tag; each kind narrows it to its own `Literal`."""
+    ports: ClassVar[Ports] = ()
+    """What the kind listens on; the firewall opens these for a flow of the kind."""
+    handles_mail: ClassVar[bool] = False
+    """Whether the kind is a mail server (see relays_mail)."""
+    serves_files: ClassVar[bool] = False
+    """Whether the kind is a file server (see share_names)."""
 
-class Share(Strict):
-    """A file share; its files are placed with the host's `files`."""
+    def listens_on(self) -> Ports:
+        """The (protocol, port) pairs this service listens on."""
+        return type(self).ports
 
-    name: Annotated[str, _single_line("a share name")] = Field(pattern=rule(
-        r"^[^/\\\[\]:;|=,+*?<>\"]{1,80}$",
-        "use up to 80 characters without / \\ [ ] : ; | = , + * ? < > or \""))
-    path: AbsolutePath
-    comment: Annotated[str, _single_line("a share's comment")] = ""
-    writable: StrictBool = True
+    def check_range(self, host: Host, where: PathKey, index: RangeIndex, add: AddProblem) -> None:
+        """Check what this service refers to in the range (`where` is its path); none by default."""
 
+    def relays_mail(self) -> bool:
+        """For a mail server: whether it passes mail on to another instead of keeping the mailboxes."""
+        return False
 
-class SmbService(Strict):
-    """A Samba file server with shared folders."""
-
-    kind: Literal["smb"] = "smb"
-    workgroup: str = "WORKGROUP"
-    shares: list[Share] = []
-
-
-class Table(Strict):
-    """A database table with its rows, created when the database starts."""
-
-    name: SqlName
-    columns: list[SqlName] = Field(min_length=1)
-    rows: list[list[str | StrictInt]] = []
-
-
-class PostgresService(Strict):
-    """A PostgreSQL server with one application database."""
-
-    kind: Literal["postgres"] = "postgres"
-    database: SqlName = "app"
-    user: SqlName = "app"
-    password: Password = "app"
-    tables: list[Table] = []
+    def share_names(self) -> tuple[str, ...]:
+        """For a file server: the names of its shares."""
+        return ()
 
 
-class AppService(Strict):
-    """A small web application that reads its data from a PostgreSQL service on another host."""
-
-    kind: Literal["app"] = "app"
-    title: Text | None = None
-    database: Name = Field(description="host offering the postgres service")
-    table: str | None = Field(None, description="table the app lists; default: the database's first table")
-    port: Port = 8080
-
-
-class SyslogService(Strict):
-    """An rsyslog collector receiving every host's logs (UDP and TCP 514)."""
-
-    kind: Literal["syslog"] = "syslog"
-
-
-Service = Annotated[
-    Union[DnsService, SmtpService, ImapService, HttpService, ProxyService, SshService,
-          SmbService, PostgresService, AppService, SyslogService],
-    Field(discriminator="kind"),
-]
-SERVICE_KINDS = ("dns", "smtp", "imap", "http", "proxy", "ssh", "smb", "postgres", "app", "syslog")
+SERVICES: KindRegistry[ServiceParams] = KindRegistry("service", "cyder.services")
+"""The service kinds, one module each under cyder/services/ (imported when first needed)."""
+S = TypeVar("S", bound=ServiceParams)
 
 
 class Role(str, Enum):
@@ -364,11 +320,13 @@ class Role(str, Enum):
 class Host(Strict):
     """A machine of the range."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # services: built when first used
+
     name: Name
     role: Role
     title: Text | None = None
     attachments: list[Attachment] = []
-    services: list[Service] = []
+    services: list[Annotated[ServiceParams, KindUnion(SERVICES)]] = []
     users: list[User] = []
     files: list[FileSpec] = []
 
@@ -380,9 +338,14 @@ class Host(Strict):
             return [{"kind": item} if isinstance(item, str) else item for item in value]
         return value
 
-    def service(self, kind: str):
-        """The host's service of that kind, or None."""
-        return next((s for s in self.services if s.kind == kind), None)
+    def service(self, kind: type[S]) -> S | None:
+        """The host's service of that kind (its class, from cyder/services/), or None."""
+        return next((s for s in self.services if isinstance(s, kind)), None)
+
+    def offers(self, kind: str) -> bool:
+        """Whether the host offers a service of the kind a document names by its tag (a flow's
+        `service: smtp`); code above the model layer asks `service(SmtpService)`."""
+        return any(s.kind == kind for s in self.services)
 
     def address_on(self, segment: str) -> ipaddress.IPv4Address | None:
         """The host's address on a segment, or None when it is not attached there."""
@@ -404,7 +367,7 @@ class Host(Strict):
 class Flow(Strict):
     """Traffic the firewall lets through: from segments or hosts to a service of a host or segment."""
 
-    name: Annotated[str, _single_line("a flow name")] | None = None
+    name: Annotated[str, single_line("a flow name")] | None = None
     from_: list[Name] = Field(alias="from", description="segments or hosts the traffic comes from")
     to: Name = Field(description="host or segment offering the service")
     service: str = Field(description="service kind, e.g. smtp, http, proxy")
@@ -498,7 +461,7 @@ class Site(Strict):
     """A web site staff browse; organisation sites are reached directly, others through the proxy."""
 
     domain: Domain
-    paths: list[Annotated[str, _single_line("a path")]] = Field(["/"], description="paths staff open on the site")
+    paths: list[Annotated[str, single_line("a path")]] = Field(["/"], description="paths staff open on the site")
     weight: StrictFloat = Field(1.0, gt=0)
 
 
@@ -564,7 +527,7 @@ class Range(Strict):
     logging: Logging | None = None
     population: Population | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     def host(self, name: str) -> Host | None:
         """The host of that name, or None."""
@@ -580,9 +543,12 @@ class Range(Strict):
 
     def mail_server(self) -> Host | None:
         """The organisation's final mail server: it offers smtp, relays nowhere else, holds the mailboxes."""
-        return next((h for h in self.hosts if (s := h.service("smtp")) and not s.relay_to
-                     and self.is_organisation_host(h)), None)
+        return next((h for h in self.hosts if (s := next((x for x in h.services if x.handles_mail), None))
+                     and not s.relays_mail() and self.is_organisation_host(h)), None)
 
     def is_organisation_host(self, host: Host) -> bool:
         """Whether a host belongs to the organisation (not to the internet around it)."""
         return host.role not in (Role.attacker, Role.external)
+
+
+SERVICES.depends(Host, Range)

@@ -212,7 +212,7 @@ def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
         host = rng.host(ref.host)
         if host is None:
             add(("scoring", "availability", "services", i, "host"), f"unknown host {ref.host!r} in range {rng.name}")
-        elif host.service(ref.service) is None:
+        elif not host.offers(ref.service):
             add(("scoring", "availability", "services", i, "service"), f"host {ref.host!r} offers no {ref.service!r} service")
         if rng.host(ref.from_) is None:
             add(("scoring", "availability", "services", i, "from"), f"unknown host {ref.from_!r} in range {rng.name}")
@@ -265,7 +265,7 @@ def _check_action_refs(sc: Scenario, rng: Range, step, where: PathKey, add) -> N
         _check_dns_name((*where, "action", "domain"), action.domain, add)
     if action.kind == "phishing" and "${" not in action.source:
         host = rng.host(action.source)
-        if host is not None and host.service("smtp") is None:
+        if host is not None and not host.offers("smtp"):
             add((*where, "action", "source"), f"host {action.source!r} offers no smtp service")
 
 

@@ -11,12 +11,11 @@ It lives in the model layer (it was cyder/schema.py) because it reads only the m
 from __future__ import annotations
 
 import json
-import typing
 from typing import Any, Callable
 
 from pydantic import BaseModel
 
-from .range import Range, Service
+from .range import SERVICES, Range
 from .scenario import Scenario
 
 Schema = dict[str, Any]
@@ -54,9 +53,8 @@ def schema_text(kind: str) -> str:
 def shorthand_service_kinds() -> list[str]:
     """Service kinds that may be written as a bare name: those whose other fields all have defaults
     (Host's validator turns `- app` into `{kind: app}` too, but that lacks the app's database)."""
-    union = typing.get_args(typing.get_args(Service)[0])
-    return [cls.model_fields["kind"].default for cls in union
-            if all(not f.is_required() for name, f in cls.model_fields.items() if name != "kind")]
+    return [SERVICES.tag_of(cls) for cls in SERVICES.models()
+            if all(not f.is_required() for name, f in cls.model_fields.items() if name != SERVICES.tag)]
 
 
 def _service_shorthand(defs: Schema) -> None:

@@ -1,6 +1,6 @@
 """Provisioning: the per-host plans a range backend hands to its hosts. Engine-independent."""
 
-from .context import HostPlan
+from ..services.context import HostPlan
 from .plan import build_plans
 
 __all__ = ["HostPlan", "build_plans"]

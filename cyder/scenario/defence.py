@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 from ..backend.base import BackendError, RangeBackend
 from ..model.range import Range
+from ..services.dns import DnsService
+from ..services.proxy import organisation_proxy
 
 # Commands whose output is the posture of one aspect of a host.
 FIREWALL = "iptables-save -t filter 2>/dev/null | grep -E '^(:|-A )' | sed -E 's/ \\[[0-9]+:[0-9]+\\]$//'"
@@ -33,12 +35,6 @@ CONFIG_FILES = "find {folder} -type f 2>/dev/null | sort | xargs -r -d '\\n' sha
 ACCOUNT = ("printf 'shadow %s\\n' \"$(getent shadow {user} | cut -d: -f2)\"; "
            "grep -s '^{user}:' /etc/samba/smbpasswd | cut -d: -f4,5 | sed 's/^/smb /'")
 BLOCKING_TARGETS = ("-j DROP", "-j REJECT")
-# Lists the user's mails that contain the sender's address.
-MAIL_PRESENT = "grep -rlF {sender} /home/{user}/Maildir/new /home/{user}/Maildir/cur 2>/dev/null"
-# Prints "delivered" when Postfix's log on the host shows a message from the sender delivered
-# (its queue id logged with from=<...>, and a status=sent line for the same id).
-MAIL_DELIVERED = ("for id in $(grep -F {sender} /var/log/mail.log 2>/dev/null | sed -n 's/.*: \\([0-9A-Za-z]\\{{6,\\}}\\): from=.*/\\1/p'); "
-                  "do grep -F \"$id: to=\" /var/log/mail.log | grep -q 'status=sent' && echo delivered && break; done")
 
 
 @dataclass(frozen=True)
@@ -117,8 +113,8 @@ class RangeView:
     @property
     def proxy(self) -> str | None:
         """The organisation's web proxy."""
-        return next((h.name for h in self.range.hosts if h.service("proxy") and self.range.is_organisation_host(h)),
-                    None)
+        proxy = organisation_proxy(self.range)
+        return proxy.name if proxy else None
 
     def organisation(self, names: tuple[str, ...]) -> list[str]:
         """Those of the names that are organisation hosts of the range."""
@@ -145,8 +141,8 @@ class RangeView:
         dns = self.dns_server
         hops: list[str] = []
         if dns:
-            service = self.range.host(dns).service("dns")
-            hops = [dns, *(getattr(service, "forwarders", None) or [])]
+            service = self.range.host(dns).service(DnsService)
+            hops = [dns, *(service.forwarders if service else [])]
         servers = [i["dns_server"] for i in self.infrastructure if domain in i["names"] and i.get("dns_server")]
         return Route(hosts=tuple(h for h in (host, dns) if h), addresses=self.addresses(host, *hops, *servers),
                      names=((domain, self.infrastructure_address(domain)),))

@@ -23,7 +23,10 @@ from urllib.parse import urlsplit
 from ..backend.base import RangeBackend
 from ..errors import CyderError
 from ..model.scenario import Precondition, Step
-from .defence import MAIL_DELIVERED, MAIL_PRESENT, Explanation, Route, explain, take_posture
+from ..services.dns import DnsService
+from ..services.http import HttpService
+from ..services.smtp import SmtpService
+from .defence import Explanation, Route, explain, take_posture
 from .steps import STEP_KINDS, Outcome, StepContext
 from .variant import PlannedStep, Variant
 
@@ -152,7 +155,7 @@ class AttackRun:
                              f"address {infra['address']} on {infra['host']}")
             if infra.get("dns_server") and infra["names"]:
                 await self._register_names(infra["dns_server"], infra["names"], infra["address"])
-            if host.service("http") is not None:
+            if host.service(HttpService) is not None:
                 await self._publish_c2_paths(host.name, infra["names"])
         await self.verify_infrastructure()
 
@@ -162,10 +165,10 @@ class AttackRun:
         after about 20 seconds."""
         rng = self.variant.range
         firewall = rng.firewall.host if rng.firewall else None
-        resolvers = [h.name for h in rng.hosts if h.service("dns") and not rng.is_organisation_host(h)]
+        resolvers = [h.name for h in rng.hosts if h.service(DnsService) and not rng.is_organisation_host(h)]
         for infra in self.variant.infrastructure:
             host = self.ctx.host(infra["host"])
-            port = 80 if host.service("http") is not None else 25 if host.service("smtp") is not None else None
+            port = 80 if host.service(HttpService) is not None else 25 if host.service(SmtpService) is not None else None
             if firewall and port:
                 await self.ctx.run(firewall, f"ip neigh flush to {infra['address']} 2>/dev/null; true")
                 await self._until(firewall, f"nc -z -w 2 {infra['address']} {port}",
@@ -326,8 +329,8 @@ class AttackRun:
         has not arrived yet (a failure the retries wait out)."""
         user, sender, host = pre.user or "", pre.sender or "", pre.host
         # Delivery is asked first: the mail landing between the two questions must not look removed.
-        delivered = await self.ctx.run(host, MAIL_DELIVERED.format(sender=shlex.quote(f"from=<{sender}")))
-        present = await self.ctx.run(host, MAIL_PRESENT.format(sender=shlex.quote(sender), user=user))
+        delivered = await self.ctx.run(host, SmtpService.MAIL_DELIVERED.format(sender=shlex.quote(f"from=<{sender}")))
+        present = await self.ctx.run(host, SmtpService.MAIL_PRESENT.format(sender=shlex.quote(sender), user=user))
         if present.stdout.strip():
             return None
         if delivered.stdout.strip():

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ..errors import CyderError
+from ..exercise.protocol import TeamSession
 from .dialogs import ConfirmScreen
 from .messages import ActionTaken, Notify
 from .overview import clock_text
@@ -17,7 +18,7 @@ from .text import literal, literal_line
 class ActionsPane(Vertical):
     """The action form and the actions taken so far."""
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.specs = {spec.name: spec for spec in exercise.action_specs()}

@@ -26,8 +26,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Log, ProgressBar, Static, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
-from ..backend.base import Progress
 from ..errors import CyderError
+from ..exercise.protocol import LocalSession, Progress
 from . import messages
 from .actions import ActionsPane
 from .bindings import TAB_IDS, keys_in_effect, localised
@@ -96,15 +96,15 @@ class CyderApp(App):
     # tests/docker/test_play.py reads it as CyderApp.Prepared (handlers below name it messages.Prepared).
     Prepared: ClassVar[type[messages.Prepared]] = messages.Prepared
 
-    def __new__(cls, exercise, language: str = "en", keymap: dict[str, str] | None = None,
+    def __new__(cls, exercise: LocalSession, language: str = "en", keymap: dict[str, str] | None = None,
                 on_finish: Callable[[], str] | None = None, run_engine: bool = True):
         """An instance of the class in `language` (`__init__` then runs with the same arguments)."""
         return super().__new__(localised(cls, Translator(language)))
 
-    def __init__(self, exercise, language: str = "en", keymap: dict[str, str] | None = None,
+    def __init__(self, exercise: LocalSession, language: str = "en", keymap: dict[str, str] | None = None,
                  on_finish: Callable[[], str] | None = None, run_engine: bool = True):
         super().__init__()
-        self.exercise = exercise
+        self.exercise: LocalSession = exercise
         self.tr = Translator(language)
         self.on_finish = on_finish
         self.run_engine_on_start = run_engine

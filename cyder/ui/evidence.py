@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from ..store.evidence import Query, StoredEvent
+from ..exercise.protocol import Query, StoredEvent, TeamSession
 from .dialogs import MessageScreen
 from .messages import EventListMoved, EvidenceFound
 from .text import literal, one_line
@@ -172,7 +172,7 @@ class EvidencePane(Vertical):
     BINDINGS = [Binding("slash", "focus_search", "Search", id="evidence.search"),
                 Binding("escape", "live", "Live", id="evidence.live")]
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.live = True

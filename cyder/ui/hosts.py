@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..errors import CyderError
+from ..exercise.protocol import HostDetail, HostState, TeamSession
 from .messages import HostLoaded, OpenShell
 from .overview import STATE_MARKS
 from .text import literal, literal_line, one_line
@@ -24,11 +25,11 @@ class HostsPane(Horizontal):
     BINDINGS = [Binding("s", "shell", "Shell", id="hosts.shell"),
                 Binding("r", "reload", "Refresh", id="hosts.refresh")]
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.hosts = [h.name for h in exercise.running_range.hosts]
-        self.states: dict[str, str] = {}
+        self.states: dict[str, HostState] = {}
 
     def compose(self) -> ComposeResult:
         yield OptionList(*[Option(name, id=name) for name in self.hosts], id="host-list")
@@ -43,7 +44,7 @@ class HostsPane(Horizontal):
         highlighted = self.query_one("#host-list", OptionList).highlighted
         return self.hosts[highlighted] if highlighted is not None else None
 
-    def show_states(self, states: dict[str, str]) -> None:
+    def show_states(self, states: dict[str, HostState]) -> None:
         """Mark each host with its state."""
         self.states = states
         listing = self.query_one("#host-list", OptionList)
@@ -78,7 +79,7 @@ class HostsPane(Horizontal):
         detail = self.query_one("#host-detail", Static)
         detail.update(literal(message.error) if message.detail is None else self.render_detail(message.detail))
 
-    def render_detail(self, detail: dict) -> Text:
+    def render_detail(self, detail: HostDetail) -> Text:
         """State, addresses, services, processes and recent logs; range data literally."""
         tr, text = self.tr, Text()
         text.append(f"{detail['host']}  ", "bold")

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..exercise.protocol import DeliveredInject, TeamSession
 from .messages import InjectShown
 from .overview import clock_text
 from .text import literal, literal_line
@@ -18,7 +19,7 @@ from .text import literal, literal_line
 class InboxPane(Horizontal):
     """Messages on the left (newest first), the selected one on the right."""
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.order: list[str] = []
@@ -60,7 +61,7 @@ class InboxPane(Horizontal):
     @on(OptionList.OptionHighlighted, "#inbox-list")
     def show(self, event: OptionList.OptionHighlighted) -> None:
         """Show the highlighted message and mark it read."""
-        inject = self.exercise.injects.get(event.option.id)
+        inject = self.exercise.injects.get(event.option.id or "")
         if inject is None:
             return
         self.query_one("#inbox-body", Static).update(self.render_inject(inject))
@@ -76,7 +77,7 @@ class InboxPane(Horizontal):
         if inject not in self.exercise.read_injects():
             self.post_message(InjectShown(inject))
 
-    def render_inject(self, inject: dict) -> Text:
+    def render_inject(self, inject: DeliveredInject) -> Text:
         """Headers, deadline and body of a message, all literal."""
         tr, text = self.tr, Text()
         for label, value in ((tr("inbox.from"), tr.pick(inject["sender"])), (tr("inbox.to"), inject.get("recipient", "")),
@@ -84,10 +85,11 @@ class InboxPane(Horizontal):
             text.append(f"{label}: ", "dim")
             text.append_text(literal(value))
             text.append("\n")
-        if inject.get("deadline") is not None:
-            left = inject["deadline"] - self.exercise.now()
+        deadline = inject.get("deadline")
+        if deadline is not None:
+            left = deadline - self.exercise.now()
             text.append(f"{tr('inbox.deadline')}: ", "dim")
-            text.append(clock_text(inject["deadline"]) + "  ")
+            text.append(clock_text(deadline) + "  ")
             text.append(tr("inbox.left", time=clock_text(left)) if left > 0 else tr("inbox.overdue"),
                         "yellow" if left > 0 else "red")
             text.append("\n")

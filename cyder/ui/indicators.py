@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ..errors import CyderError
+from ..exercise.protocol import TeamSession
 from .messages import Notify
 from .overview import clock_text
 from .text import literal_line
@@ -20,7 +21,7 @@ VERDICT_STYLES = {"correct": "green", "wrong": "red", "already credited": "dim"}
 class IndicatorsPane(Vertical):
     """The submission row, the list of submissions, and the incident declaration."""
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
 
@@ -51,9 +52,9 @@ class IndicatorsPane(Vertical):
             verdict = record["verdict"]
             table.add_row(clock_text(record["time"]), record["kind"], literal_line(record["value"]),
                           Text(self.tr("verdict." + verdict), VERDICT_STYLES.get(verdict, "")))
-        for record in self.exercise.submissions("incident"):
-            table.add_row(clock_text(record["time"]), "incident", literal_line(", ".join(record["hosts"])),
-                          literal_line(record["verdict"]))
+        for incident in self.exercise.submissions("incident"):
+            table.add_row(clock_text(incident["time"]), "incident", literal_line(", ".join(incident["hosts"])),
+                          literal_line(incident["verdict"]))
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
 

@@ -12,15 +12,14 @@ never collides with Textual's own (`App._on_notify` handles Textual's `Notify`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from ..backend.base import Progress
-    from ..store.evidence import StoredEvent
+    from ..exercise.protocol import ExerciseEvent, HostDetail, HostState, Progress, StoredEvent
 
 
 # -- what a pane asks the app to do -----------------------------------------------------------------
@@ -113,7 +112,7 @@ class Quit(Message, namespace="cyder"):
 class EngineEvent(Message, namespace="cyder"):
     """Something the engine emitted (an event with `kind` and `data`)."""
 
-    event: Any
+    event: ExerciseEvent
 
 
 @dataclass
@@ -127,7 +126,7 @@ class Prepared(Message, namespace="cyder"):
 class HostStates(Message, namespace="cyder"):
     """Every host's state, read in a thread."""
 
-    states: dict[str, str]
+    states: dict[str, HostState]
 
 
 @dataclass
@@ -135,7 +134,7 @@ class HostLoaded(Message, namespace="cyder"):
     """A host's details (or why they could not be read), read in a thread."""
 
     host: str
-    detail: dict[str, Any] | None
+    detail: HostDetail | None
     error: str = ""
 
 

@@ -3,12 +3,15 @@ score with its four phase subtotals."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from ..exercise.protocol import HostState, TeamSession
 from .text import literal, pad
 
 STATE_MARKS = {"running": ("●", "green"), "degraded": ("◐", "yellow"), "isolated": ("⊘", "blue"),
@@ -22,7 +25,7 @@ def clock_text(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def network_map(rng, states: dict[str, str], tr) -> Text:
+def network_map(rng, states: Mapping[str, str], tr) -> Text:
     """Each segment with its subnet and title, then its hosts with a state mark each (the range as
     it runs: with its staff containers)."""
     text = Text()
@@ -67,10 +70,10 @@ def score_summary(totals: dict[str, float], maximums: dict[str, float], tr) -> T
 class OverviewPane(Horizontal):
     """The map on the left, clock, phase and score on the right."""
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
-        self.states: dict[str, str] = {}
+        self.states: dict[str, HostState] = {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="map-box"):
@@ -80,7 +83,7 @@ class OverviewPane(Horizontal):
     def on_mount(self) -> None:
         self.refresh_data()
 
-    def show_states(self, states: dict[str, str]) -> None:
+    def show_states(self, states: dict[str, HostState]) -> None:
         """Redraw the map with new host states."""
         self.states = states
         self.query_one("#map", Static).update(network_map(self.exercise.running_range, states, self.tr))
@@ -107,7 +110,7 @@ class OverviewPane(Horizontal):
         self.query_one("#summary", Static).update(text)
 
 
-def office_time(exercise) -> str:
+def office_time(exercise: TeamSession) -> str:
     """The organisation's wall clock (its office day starts at the range's population clock)."""
     population = exercise.range.population
     if population is None:

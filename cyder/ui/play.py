@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import CyderError
+from ..exercise.protocol import LocalSession
 from ..paths import data_dir
 from .i18n import choose_language
 
@@ -47,7 +48,7 @@ def parse_keymap(text: str | None) -> dict[str, str]:
     return keymap
 
 
-def run_app(exercise, language: str | None, results: Path) -> int:
+def run_app(exercise: LocalSession, language: str | None, results: Path) -> int:
     """Run the app in this terminal until the team quits; print where the exercise stands."""
     from ..exercise.debrief import write_debrief
     from .app import CyderApp

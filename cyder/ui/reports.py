@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ..errors import CyderError
+from ..exercise.protocol import TeamSession
 from .dialogs import ConfirmScreen
 from .messages import Notify
 from .overview import clock_text
@@ -25,7 +26,7 @@ RETRY_DELAY = 5.0  # seconds between tries when the store cannot take a draft (a
 class ReportsPane(Vertical):
     """Choose a report; edit its fields; submit it."""
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
         self.rules = {r.id: r for r in exercise.rubric.reports}

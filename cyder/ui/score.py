@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from ..errors import CyderError
+from ..exercise.protocol import HintOffer, TeamSession
 from .dialogs import ConfirmScreen, MessageScreen
 from .messages import Notify
 from .overview import PHASES, clock_text
@@ -37,7 +38,7 @@ class ScorePane(Vertical):
 
     BINDINGS = [Binding("h", "hint", "Hint", id="score.hint")]
 
-    def __init__(self, exercise, tr, **kwargs):
+    def __init__(self, exercise: TeamSession, tr, **kwargs):
         super().__init__(**kwargs)
         self.exercise, self.tr = exercise, tr
 
@@ -106,7 +107,7 @@ class ScorePane(Vertical):
         question = self.tr("score.hint_confirm", tier=offer["taken"] + 1, step=step, cost=offer["next_cost"])
         self.app.push_screen(ConfirmScreen(question, self.tr("dlg.yes"), self.tr("dlg.no")), answered)
 
-    def show_hints(self, offer: dict) -> None:
+    def show_hints(self, offer: HintOffer) -> None:
         """Every hint taken for a step."""
         body = Text()
         for tier, text in enumerate(offer["texts"], 1):

@@ -21,11 +21,11 @@ import docker.errors
 
 from ...paths import image_recipes_dir
 from ..base import BackendError, Progress, ProgressCallback, no_progress
+from .labels import APP, LABEL_APP, LABEL_IMAGE, team_filter
 
 SUITE = "bookworm"
 BASE_REPO = "cyder/base"
 NODE_REPO = "cyder/node"
-LABELS = {"app": "cyder"}
 # Shrinks the base by a third; Japanese locale data stays for the trainees' texts.
 DPKG_OPTIONS = ["path-exclude=/usr/share/doc/*", "path-exclude=/usr/share/man/*",
                 "path-exclude=/usr/share/locale/*", "path-include=/usr/share/locale/ja*"]
@@ -119,7 +119,7 @@ def _build_base_offline(client: docker.DockerClient, recipes: Path, tag: str, pr
         try:
             client.api.import_image_from_stream(
                 proc.stdout, repository=repo, tag=version,
-                changes=["LABEL app=cyder cyder.image=base", "ENV LANG=C.UTF-8"])
+                changes=[f"LABEL {LABEL_APP}={APP} {LABEL_IMAGE}=base", "ENV LANG=C.UTF-8"])
         except docker.errors.APIError as exc:
             proc.kill()
             raise BackendError(f"docker import of the base failed: {exc.explanation or exc}") from None
@@ -138,7 +138,7 @@ def _build_base_from_dockerfile(client: docker.DockerClient, recipes: Path, tag:
     progress(Progress("image", tag, 0, 2, "building the base from Dockerfile.base (needs a registry)"))
     try:
         client.images.build(path=str(recipes), dockerfile="Dockerfile.base", tag=tag, rm=True,
-                            labels={"app": "cyder", "cyder.image": "base"})
+                            labels={LABEL_APP: APP, LABEL_IMAGE: "base"})
     except (docker.errors.BuildError, docker.errors.APIError) as exc:
         raise BackendError(f"building the base from Dockerfile.base failed: {exc}") from None
     progress(Progress("image", tag, 1, 2, "built"))
@@ -172,7 +172,7 @@ def list_images(client: docker.DockerClient) -> list[dict[str, object]]:
     """cyder's images on the engine, with whether each is what the current recipes produce."""
     current = expected_images()
     rows = []
-    for image in client.images.list(filters={"label": "app=cyder"}):
+    for image in client.images.list(filters=team_filter(None)):
         for tag in image.tags or ["<none>"]:
             rows.append({"tag": tag, "id": image.short_id.split(":")[-1], "size_mb": round(image.attrs["Size"] / 1e6),
                          "created": image.attrs["Created"][:19], "current": tag in (current.base, current.node)})

@@ -1,0 +1,84 @@
+"""Tables in the docs written from the kind registries, so the docs follow the code.
+
+    python -m cyder.devtools.docs [--root DIR] [--check]
+
+A generated table sits between `<!-- cyder:table NAME -->` and `<!-- /cyder:table -->` in a
+Markdown file; this rewrites each from its generator in TABLES (`--check` only reports the tables
+that are not current, and exits 1). Today: the services table of docs/ranges.md, from each service
+kind's fields and its `daemon`, `evidence` and `option_notes` ClassVars (cyder/services/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..model.range import SERVICES
+from ..services import service_kinds
+
+MARKER = re.compile(r"(<!-- cyder:table (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /cyder:table -->)", re.DOTALL)
+
+
+def services_table() -> str:
+    """One row per service kind: its tag, daemon, options (its YAML fields) and evidence."""
+    rows = ["| kind | daemon | options | evidence it leaves |", "|---|---|---|---|"]
+    for kind in service_kinds():
+        options = ", ".join(f"`{name}`" + (f" ({kind.option_notes[name]})" if name in kind.option_notes else "")
+                            for name in kind.model_fields if name != SERVICES.tag)
+        rows.append(_row(f"`{SERVICES.tag_of(kind)}`", kind.daemon, options, kind.evidence))
+    return "\n".join(rows) + "\n"
+
+
+def _row(*cells: str) -> str:
+    """A Markdown table row (an empty cell as `| |`)."""
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
+
+
+TABLES: dict[str, tuple[str, Callable[[], str]]] = {
+    # name: (the file that holds it, relative to the root; its generator)
+    "services": ("docs/ranges.md", services_table),
+}
+
+
+def rewrite(text: str, file: str) -> str:
+    """The text with every table of TABLES that it holds written anew."""
+    def table(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name not in TABLES or TABLES[name][0] != file:
+            raise KeyError(f"{file}: no table {name!r} is generated for this file")
+        return match[1] + TABLES[name][1]() + match[4]
+
+    return MARKER.sub(table, text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Rewrite the generated tables (or, with --check, say which are not current); 1 when some were not."""
+    parser = argparse.ArgumentParser(prog="python -m cyder.devtools.docs", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2],
+                        help="the checkout holding docs/ (default: this one)")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a table is not current")
+    args = parser.parse_args(argv)
+    stale = []
+    for file in sorted({file for file, _ in TABLES.values()}):
+        path = args.root / file
+        text = path.read_text(encoding="utf-8")
+        names = {m["name"] for m in MARKER.finditer(text)}
+        missing = sorted(n for n, (f, _) in TABLES.items() if f == file and n not in names)
+        if missing:
+            print(f"{file}: no <!-- cyder:table {missing[0]} --> marker for the generated table", file=sys.stderr)
+            return 1
+        new = rewrite(text, file)
+        if new != text:
+            stale.append(file)
+            if not args.check:
+                path.write_text(new, encoding="utf-8")
+    for file in stale:
+        print(f"{file}: {'not current; run python -m cyder.devtools.docs' if args.check else 'rewritten'}")
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
