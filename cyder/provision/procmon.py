@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..agent.contract import agent_command
 from ..services.base import Parsed
 from ..services.context import HostPlan, ServicePlan
 
@@ -24,5 +25,5 @@ def parse_process(message: str) -> Parsed | None:
 def plan_process_monitor(plan: HostPlan) -> None:
     """Log every process start on a PC to syslog (tag procmon), as endpoint monitoring would."""
     plan.services.append(ServicePlan(
-        "procmon", ["setsid python3 /opt/cyder/agent.py procmon >/dev/null 2>&1 < /dev/null &"],
+        "procmon", [f"setsid {agent_command('procmon')} >/dev/null 2>&1 < /dev/null &"],
         "pgrep -f 'agent.py procmon' >/dev/null"))

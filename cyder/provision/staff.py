@@ -12,6 +12,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from ..agent.contract import STAFF_PROGRAM
 from ..model.population import file_server
 from ..model.range import Host, Staff, english, japanese
 from ..services.context import HostPlan, RangeContext, ServicePlan
@@ -82,5 +83,5 @@ def plan_staff(ctx: RangeContext, host: Host, plan: HostPlan) -> None:
         plan.add_file(f"/opt/cyder/{module}",
                       resources.files("cyder.agent").joinpath(module).read_text(encoding="utf-8"), mode="0755")
     plan.services.append(ServicePlan(
-        "staff", ["setsid python3 /opt/cyder/staff.py >/dev/null 2>>/var/log/cyder-staff.log < /dev/null &"],
-        "pgrep -f /opt/cyder/staff.py >/dev/null"))
+        "staff", [f"setsid python3 {STAFF_PROGRAM} >/dev/null 2>>/var/log/cyder-staff.log < /dev/null &"],
+        f"pgrep -f {STAFF_PROGRAM} >/dev/null"))

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictBool
 
+from ..agent.contract import agent_command
 from ..model.population import file_server
 from ..model.range import SERVICES, AbsolutePath, Host, Ports, Strict, english, rule, single_line
 from .base import LogParser, Parsed, Service
@@ -95,6 +96,6 @@ class SmbService(Service):
                 accounts.append([person.user, person.password])
         if accounts:
             plan.add_file("/etc/cyder/smb-users.json", json.dumps(accounts), mode="0600")
-            start.append("python3 /opt/cyder/agent.py smb-import /etc/cyder/smb-users.json")
+            start.append(agent_command("smb-import", "/etc/cyder/smb-users.json"))
         start.append("smbd -D")
         plan.services.append(ServicePlan("smb", start, "smbclient -N -L //127.0.0.1 -m SMB3 >/dev/null 2>&1"))

@@ -13,11 +13,12 @@ import json
 import time
 from dataclasses import dataclass, field
 
+from ..agent.contract import STAFF_CLOCK_PATH, STAFF_STATS_PATH
 from ..backend.base import BackendError, RangeBackend
 from ..model.population import is_staff_host
 
-CLOCK_PATH = "/run/cyder/staff-clock.json"
-STATS_PATH = "/run/cyder/staff-stats.json"
+CLOCK_PATH = STAFF_CLOCK_PATH
+STATS_PATH = STAFF_STATS_PATH
 
 
 def parse_time_of_day(text: str) -> float:

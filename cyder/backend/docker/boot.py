@@ -15,13 +15,12 @@ import time
 import docker
 import docker.errors
 
+from ...agent.contract import FAILED_MARK, READY_MARK
 from ...model.range import Range
 from ..base import BackendError, HostStatus, Progress, ProgressCallback
 from . import objects
 from .files import AGENT, exec_in
 from .labels import object_name
-
-READY_MARK, FAILED_MARK = "CYDER-READY ", "CYDER-FAILED "  # lines the agent prints after boot
 
 
 def wait_healthy(client: docker.DockerClient, team: str, rng: Range, progress: ProgressCallback,

@@ -12,6 +12,7 @@ import docker
 import docker.errors
 from docker.models.networks import Network
 
+from ...agent.contract import PLAN_PATH
 from ...model.range import Range
 from ..base import check_team
 from . import objects
@@ -35,7 +36,7 @@ def create_capture(client: docker.DockerClient, rng: Range, team: str, networks:
         command=[*AGENT, "capture"], network=networks[names[0]].name, cap_add=["NET_ADMIN"],
         labels={**range_labels(rng, team), LABEL_CAPTURE: "1"}, detach=True,
         sysctls={"net.ipv6.conf.all.disable_ipv6": "1"})
-    container.put_archive("/", tar({"etc/cyder/host.json": json.dumps(plan).encode()}, mode=0o600))
+    container.put_archive("/", tar({PLAN_PATH.lstrip("/"): json.dumps(plan).encode()}, mode=0o600))
     for name in names[1:]:
         networks[name].connect(container)
     with endpoint_lock(objects.name_of(network) for network in networks.values()):

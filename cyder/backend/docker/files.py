@@ -14,10 +14,11 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
+from ...agent.contract import AGENT_COMMAND
 from ..base import BackendError, ByteStream, ExecResult, HostUsage
 from . import objects
 
-AGENT = ["python3", "/opt/cyder/agent.py"]  # the in-container agent, for `health`, `attach` and `capture`
+AGENT = list(AGENT_COMMAND)  # the in-container agent, for `health`, `attach` and `capture`
 
 
 def exec_in(container: Container, command: list[str] | str, user: str = "root",

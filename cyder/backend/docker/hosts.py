@@ -15,6 +15,7 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.networks import Network
 
+from ...agent.contract import PLAN_PATH
 from ...model.range import Host, Range
 from ...provision import build_plans
 from ...services import Service, as_service
@@ -58,7 +59,7 @@ def create_hosts(client: docker.DockerClient, rng: Range, team: str, networks: d
             network=first.name, cap_add=["NET_ADMIN"], sysctls=sysctls, detach=True,
             stop_signal="SIGTERM", dns=plan["nameservers"] or None)
         # Readable by root only: it carries accounts' passwords until the agent strips them after boot.
-        container.put_archive("/", tar({"etc/cyder/host.json": json.dumps(plan).encode()}, mode=0o600))
+        container.put_archive("/", tar({PLAN_PATH.lstrip("/"): json.dumps(plan).encode()}, mode=0o600))
         for att in host.attachments[1:]:
             networks[att.segment].connect(container)
         with endpoint_lock(name_of(networks[a.segment]) for a in host.attachments):
