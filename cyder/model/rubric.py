@@ -9,6 +9,7 @@ their cost, and course presets. Strings may use the scenario's `${variables}`. P
 
 from __future__ import annotations
 
+import typing
 from enum import Enum
 from typing import Annotated, ClassVar, Literal, Union
 
@@ -33,10 +34,24 @@ class Phase(str, Enum):
     recovery = "recovery"
 
 
+PhaseName = Literal["detection", "response", "reporting", "recovery"]
+"""A phase by its name (the values of Phase), as ledger entries and totals carry it."""
+PHASES: tuple[PhaseName, ...] = typing.get_args(PhaseName)
+"""The phases in the order of the day."""
+if tuple(p.value for p in Phase) != PHASES:
+    raise TypeError("PhaseName and Phase name different phases")
+
+IndicatorKind = Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"]
+"""What an indicator is: an address, a domain name, a URL, a file hash, an account, a file, a mail
+(its sender) or a host of the organisation."""
+INDICATOR_KINDS: tuple[IndicatorKind, ...] = typing.get_args(IndicatorKind)
+"""Every indicator kind, in the order forms and messages list them."""
+
+
 class IndicatorRules(Strict):
     """Points for each ground-truth indicator found, by kind, and the cost of a wrong one."""
 
-    points: dict[Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"], Points] = Field(
+    points: dict[IndicatorKind, Points] = Field(
         default_factory=lambda: {"ip": 10, "domain": 10, "url": 5, "hash": 10, "account": 5, "file": 5, "mail": 5,
                                  "host": 5})
     wrong: StrictInt = Field(3, ge=0, description="points lost per wrong indicator (guessing does not pay)")
