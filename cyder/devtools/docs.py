@@ -5,7 +5,9 @@
 A generated table sits between `<!-- cyder:table NAME -->` and `<!-- /cyder:table -->` in a
 Markdown file; this rewrites each from its generator in TABLES (`--check` only reports the tables
 that are not current, and exits 1). Today: the services table of docs/ranges.md, from each service
-kind's fields and its `daemon`, `evidence` and `option_notes` ClassVars (cyder/services/).
+kind's fields and its `daemon`, `evidence` and `option_notes` ClassVars (cyder/services/); the
+checks and actions tables of docs/scoring.md, from each check kind's `bad` and `good` ClassVars
+(cyder/exercise/checks/) and each action's parameters and `help` (cyder/exercise/actions/).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..exercise.actions import ACTION_KINDS
+from ..exercise.checks import CHECKS, check_kinds
 from ..model.range import SERVICES
 from ..services import service_kinds
 
@@ -32,6 +36,22 @@ def services_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def checks_table() -> str:
+    """One row per check kind: its tag, and what its bad and good states are."""
+    rows = ["| check | bad | good |", "|---|---|---|"]
+    for kind in check_kinds():
+        rows.append(_row(f"`{CHECKS.tag_of(kind)}`", kind.bad, kind.good))
+    return "\n".join(rows) + "\n"
+
+
+def actions_table() -> str:
+    """One row per response action: its name, its parameters and what it does."""
+    rows = ["| action | parameters | what it does |", "|---|---|---|"]
+    for cls in ACTION_KINDS.models():
+        rows.append(_row(f"`{cls.name()}`", " ".join(f"`{p}=`" for p in cls.params()), cls.help))
+    return "\n".join(rows) + "\n"
+
+
 def _row(*cells: str) -> str:
     """A Markdown table row (an empty cell as `| |`)."""
     return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
@@ -40,6 +60,8 @@ def _row(*cells: str) -> str:
 TABLES: dict[str, tuple[str, Callable[[], str]]] = {
     # name: (the file that holds it, relative to the root; its generator)
     "services": ("docs/ranges.md", services_table),
+    "checks": ("docs/scoring.md", checks_table),
+    "actions": ("docs/scoring.md", actions_table),
 }
 
 

@@ -143,8 +143,8 @@ REGISTRIES: tuple[Registry, ...] = (
              attrs=("kind",)),
     Registry("precondition", LiteralField(("cyder/model/scenario.py", "cyder/scenario/preconditions/*.py"),
                                           classes=r"Precondition$", field="check"), attrs=("check",)),
-    Registry("action", CallArgument(("cyder/exercise/actions.py", "cyder/exercise/actions/*.py"), "ACTIONS",
-                                    "ActionSpec"), attrs=("action",)),
+    Registry("action", LiteralField(("cyder/exercise/actions/*.py",), classes=r"Action$", field="action"),
+             attrs=("action",)),
 )
 KIND_EXEMPT: tuple[str, ...] = ("cyder.devtools.*",)
 KIND_OK = "# kind-ok"  # a line carrying this comment (with a reason) may write a tag

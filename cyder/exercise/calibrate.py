@@ -21,12 +21,11 @@ from typing import Callable
 
 from ..backend.base import RangeBackend, check_team
 from ..evidence.store import EvidenceStore, Query
+from ..model.rubric import PHASES
 from ..model.scenario import format_offset
 from ..scenario.variant import substitute_data
 from .engine import Exercise
 from .store import ExerciseStore
-
-PHASES = ("detection", "response", "reporting", "recovery")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..model.rubric import PHASES
 from ..model.scenario import format_offset
 from ..output import markdown_text, visible
 from ..scenario.variant import substitute_data
@@ -38,7 +39,7 @@ def debrief_blocks(exercise) -> list[Block]:
         ("p", f"Scenario {exercise.scenario.title.en if not isinstance(exercise.scenario.title, str) else exercise.scenario.title}; "
               f"range {exercise.range.name}; seed {exercise.settings['seed']}; course {exercise.settings['course']}; "
               f"exercise time {format_offset(exercise.now())}."),
-        ("table", ["phase", "points"], [[p, f"{totals[p]:g}"] for p in ("detection", "response", "reporting", "recovery", "total")]),
+        ("table", ["phase", "points"], [[p, f"{totals[p]:g}"] for p in (*PHASES, "total")]),
     ]
     found_at: dict[str, float] = {}
     for entry in ledger:

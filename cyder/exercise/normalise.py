@@ -12,7 +12,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
-KINDS = ("ip", "domain", "url", "hash", "account", "host", "file", "mail")
+from ..model.rubric import INDICATOR_KINDS
 
 # Ground-truth categories of a team's variant, by indicator kind.
 CATEGORY_KINDS = {"addresses": "ip", "domains": "domain", "urls": "url", "hashes": "hash",
@@ -42,8 +42,8 @@ def refang(text: str) -> str:
 
 def normalise(kind: str, value: str) -> str:
     """The canonical form of an indicator of a kind; IndicatorError when it cannot be one."""
-    if kind not in KINDS:
-        raise IndicatorError(f"unknown indicator kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind not in INDICATOR_KINDS:
+        raise IndicatorError(f"unknown indicator kind {kind!r}; expected one of {', '.join(INDICATOR_KINDS)}")
     text = refang(value)
     if not text:
         raise IndicatorError("empty indicator")

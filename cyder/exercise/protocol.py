@@ -26,7 +26,7 @@ from ..backend.base import Progress, ProgressCallback
 from ..errors import CyderError
 from ..evidence.store import Query, StoredEvent
 from ..model.range import Range
-from ..model.rubric import Scoring
+from ..model.rubric import PhaseName, Scoring
 from ..model.scenario import Scenario
 from .store import LedgerEntry
 
@@ -38,7 +38,6 @@ __all__ = [
     "StoredEvent", "SubmissionKind", "TeamSession", "Texts", "Totals",
 ]
 
-PhaseName = Literal["detection", "response", "reporting", "recovery"]
 HostState = Literal["running", "degraded", "isolated", "down"]
 SubmissionKind = Literal["indicator", "incident", "action", "report", "hint"]
 Totals = dict[str, float]

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..model.rubric import PHASES
 from ..output import csv_cell, json_text
 from ..paths import data_folder
 from ..sqlite import SqliteStore
@@ -70,9 +71,6 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS journal_append_only_delete BEFORE DELETE ON journal
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 """
-
-PHASES = ("detection", "response", "reporting", "recovery")
-
 
 def default_path() -> Path:
     """Where exercises live unless the user names a file: $CYDER_DATA/exercises.sqlite."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Generic, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..errors import InputError, Problem
 from .kinds import KindUnion
@@ -333,6 +334,13 @@ def _unwrap(annotation: Any, node: Any) -> Any:
             return annotation
 
 
+def _annotation(info: FieldInfo) -> Any:
+    """A field's type with its KindUnion marker: pydantic keeps the metadata of a field's own
+    `Annotated` apart from its annotation (CheckRule.check), unlike that of an inner one (Host.services)."""
+    markers = [m for m in info.metadata if isinstance(m, KindUnion)]
+    return typing.Annotated[(info.annotation, *markers)] if markers else info.annotation
+
+
 def _field(model: type[BaseModel], key: Any):
     return next((f for name, f in model.model_fields.items() if key in (name, f.alias)), None)
 
@@ -346,7 +354,7 @@ def _type_at(model: type[BaseModel], data: Any, path: PathKey) -> Any:
             info = _field(annotation, part)
             if info is None:
                 return None
-            annotation = info.annotation
+            annotation = _annotation(info)
         elif typing.get_origin(annotation) in (list, tuple, set) and isinstance(part, int):
             args = typing.get_args(annotation)
             annotation = args[0] if args else None

@@ -9,12 +9,14 @@ their cost, and course presets. Strings may use the scenario's `${variables}`. P
 
 from __future__ import annotations
 
+import typing
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
-from .range import Name, Strict, Text, rule, safe_path
+from .kinds import KindModel, KindRegistry, KindUnion
+from .range import Name, Strict, Text, rule
 
 RuleId = Annotated[str, Field(pattern=rule(r"^[a-z][a-z0-9-]{0,40}$",
                                            "use an id of up to 41 lower-case letters, digits and '-', starting with a "
@@ -32,10 +34,24 @@ class Phase(str, Enum):
     recovery = "recovery"
 
 
+PhaseName = Literal["detection", "response", "reporting", "recovery"]
+"""A phase by its name (the values of Phase), as ledger entries and totals carry it."""
+PHASES: tuple[PhaseName, ...] = typing.get_args(PhaseName)
+"""The phases in the order of the day."""
+if tuple(p.value for p in Phase) != PHASES:
+    raise TypeError("PhaseName and Phase name different phases")
+
+IndicatorKind = Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"]
+"""What an indicator is: an address, a domain name, a URL, a file hash, an account, a file, a mail
+(its sender) or a host of the organisation."""
+INDICATOR_KINDS: tuple[IndicatorKind, ...] = typing.get_args(IndicatorKind)
+"""Every indicator kind, in the order forms and messages list them."""
+
+
 class IndicatorRules(Strict):
     """Points for each ground-truth indicator found, by kind, and the cost of a wrong one."""
 
-    points: dict[Literal["ip", "domain", "url", "hash", "account", "file", "mail", "host"], Points] = Field(
+    points: dict[IndicatorKind, Points] = Field(
         default_factory=lambda: {"ip": 10, "domain": 10, "url": 5, "hash": 10, "account": 5, "file": 5, "mail": 5,
                                  "host": 5})
     wrong: StrictInt = Field(3, ge=0, description="points lost per wrong indicator (guessing does not pay)")
@@ -50,28 +66,34 @@ class IncidentRule(Strict):
     step: str | None = Field(None, description="step whose real time starts the time bonus")
 
 
-class Check(Strict):
-    """A check on the real range; it passes whatever way the team brought the state about."""
+class CheckParams(Strict, KindModel):
+    """Base of every check kind's parameters: a check on the real range, which passes whatever way
+    the team brought the state about.
 
-    kind: Literal["unreachable", "no-process", "file-absent", "no-cron", "account-locked-or-reset",
-                  "connected", "content-unchanged", "service", "mail-absent"]
+    Each kind is one class in its own module under cyder/exercise/checks/ (its YAML fields, its
+    facts as ClassVars, how it runs as methods), registered in CHECKS."""
+
+    kind: str
+    """The YAML tag; each kind narrows it to its own `Literal`."""
     host: str = Field(description="where the check runs (may use ${var})")
-    url: str | None = Field(None, description="unreachable: what must no longer answer from the host")
-    pattern: str | None = Field(None, description="no-process, no-cron: what must not be found; mail-absent: the "
-                                                  "sender's address")
-    path: Annotated[str, AfterValidator(safe_path)] | None = Field(None, description="file-absent, content-unchanged: "
-                                                                                    "the file")
-    user: str | None = Field(None, description="no-cron, account-locked-or-reset, mail-absent: the account")
-    service: str | None = Field(None, description="service: the service kind that must answer")
+    needs: ClassVar[tuple[str, ...]] = ()
+    """Fields the check cannot run without. They are optional in the model, so that a scenario
+    missing one is told "a KIND check needs FIELD:" when it is loaded."""
+
+
+CHECKS: KindRegistry[CheckParams] = KindRegistry("check", "cyder.exercise.checks")
+"""The check kinds, one module each under cyder/exercise/checks/ (imported when first needed)."""
 
 
 class CheckRule(Strict):
     """Points while a check passes at the end of a round (response and recovery)."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # check: built when first used
+
     id: RuleId
     name: Text
     points: Points
-    check: Check
+    check: Annotated[CheckParams, KindUnion(CHECKS)]
     step: str | None = Field(None, description="step whose real time starts the time bonus")
     after: RuleId | None = Field(None, description="only counts once this other rule has passed (recovery after response)")
     final: StrictBool = Field(False, description="checked only at the end of the exercise (e.g. the C2 is still blocked)")
@@ -165,6 +187,8 @@ class ModelAnswer(Strict):
 class Scoring(Strict):
     """A scenario's rubric."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # holds CheckRule
+
     indicators: IndicatorRules = IndicatorRules()
     incident: IncidentRule | None = None
     responses: list[CheckRule] = []
@@ -174,3 +198,6 @@ class Scoring(Strict):
     time_bonus: TimeBonus = TimeBonus()
     hints: list[Hint] = []
     model_answer: ModelAnswer = ModelAnswer()
+
+
+CHECKS.depends(CheckRule, Scoring)

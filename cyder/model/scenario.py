@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Union
 from pydantic import AfterValidator, ConfigDict, Field, StrictInt
 
 from .range import Name, Port, Strict, Text, dns_name_problem, rule, safe_path
-from .rubric import Offset, Scoring
+from .rubric import CHECKS, Offset, Scoring
 
 StepId = Annotated[str, Field(pattern=rule(r"^[a-z][a-z0-9-]{0,40}$",
                                            "use an id of up to 41 lower-case letters, digits and '-', starting with a "
@@ -312,11 +312,14 @@ class Scenario(Strict):
     injects: list[Inject] = []
     scoring: Scoring | None = Field(None, description="the rubric: points per indicator, action, report field and check")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)  # scoring: checks
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id, or None."""
         return next((s for s in self.steps if s.id == step_id), None)
+
+
+CHECKS.depends(Scenario)  # after CheckRule and Scoring (rubric.py): rebuilt innermost first
 
 
 def parse_offset(value: int | str) -> int:

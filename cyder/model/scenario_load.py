@@ -199,10 +199,7 @@ def _check_scoring(sc: Scenario, rng: Range, step_ids: set[str], add) -> None:
             if rule.after and rule.after not in counts:
                 add((*where, "after"), f"unknown rule {rule.after!r}")
             _check_host_ref(sc, rng, rule.check.host, (*where, "check", "host"), add, allow_address=False)
-            needed = {"unreachable": ("url",), "no-process": ("pattern",), "file-absent": ("path",),
-                      "no-cron": ("user", "pattern"), "account-locked-or-reset": ("user",),
-                      "content-unchanged": ("path",), "service": ("service",), "mail-absent": ("user", "pattern")}
-            for name in needed.get(rule.check.kind, ()):
+            for name in type(rule.check).needs:
                 if getattr(rule.check, name) is None:
                     add((*where, "check"), f"a {rule.check.kind} check needs {name}:")
     for i, report in enumerate(rubric.reports):

@@ -10,11 +10,11 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from ..errors import CyderError
 from ..exercise.protocol import TeamSession
+from ..model.rubric import INDICATOR_KINDS
 from .messages import Notify
 from .overview import clock_text
 from .text import literal_line
 
-KINDS = ("ip", "domain", "url", "hash", "account", "file", "mail", "host")
 VERDICT_STYLES = {"correct": "green", "wrong": "red", "already credited": "dim"}
 
 
@@ -28,7 +28,8 @@ class IndicatorsPane(Vertical):
     def compose(self) -> ComposeResult:
         tr = self.tr
         with Horizontal(classes="form-row"):
-            yield Select([(k, k) for k in KINDS], value="domain", allow_blank=False, id="ind-kind", compact=True)
+            yield Select([(k, k) for k in INDICATOR_KINDS], value="domain", allow_blank=False, id="ind-kind",
+                         compact=True)
             yield Input(placeholder=tr("ind.value"), id="ind-value", compact=True)
             yield Input(placeholder=tr("ind.note"), id="ind-note", compact=True)
             yield Button(tr("ind.submit"), id="ind-submit", variant="primary", compact=True)

@@ -12,11 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from ..exercise.protocol import HostState, TeamSession
+from ..model.rubric import PHASES
 from .text import literal, pad
 
 STATE_MARKS = {"running": ("●", "green"), "degraded": ("◐", "yellow"), "isolated": ("⊘", "blue"),
                "down": ("✕", "red")}
-PHASES = ("detection", "response", "reporting", "recovery")
 
 
 def clock_text(seconds: float) -> str:

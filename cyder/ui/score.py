@@ -11,9 +11,10 @@ from textual.widgets import DataTable, Static
 
 from ..errors import CyderError
 from ..exercise.protocol import HintOffer, TeamSession
+from ..model.rubric import PHASES
 from .dialogs import ConfirmScreen, MessageScreen
 from .messages import Notify
-from .overview import PHASES, clock_text
+from .overview import clock_text
 from .text import literal, literal_line, pad
 
 BAR_WIDTH = 30

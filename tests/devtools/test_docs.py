@@ -15,6 +15,9 @@ def test_the_tables_in_the_docs_are_current() -> None:
 
 def test_a_stale_table_is_reported_then_rewritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "scoring.md").write_text(  # the checkout's other page with generated tables
+        "<!-- cyder:table checks -->\n<!-- /cyder:table -->\n<!-- cyder:table actions -->\n<!-- /cyder:table -->\n",
+        encoding="utf-8")
     page = tmp_path / "docs" / "ranges.md"
     page.write_text("Services:\n\n<!-- cyder:table services -->\n| old |\n<!-- /cyder:table -->\n\nMore.\n",
                     encoding="utf-8")

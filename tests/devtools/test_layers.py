@@ -43,14 +43,17 @@ REGISTRY_SOURCES = {
         class Check:
             kind: Literal["no-cron", "connected"]
         ''',
-    "cyder/exercise/actions.py": '''
-        class ActionSpec:
-            def __init__(self, *args): ...
+    "cyder/exercise/actions/block_ip.py": '''
+        from typing import Literal
 
-        ACTIONS = {spec.args: spec for spec in (
-            ActionSpec("block-ip", ("address",)),
-            ActionSpec("isolate", ("host",)),
-        )}
+        class BlockIpAction:
+            action: Literal["block-ip"]
+        ''',
+    "cyder/exercise/actions/isolate.py": '''
+        from typing import Literal
+
+        class IsolateAction:
+            action: Literal["isolate"]
         ''',
 }
 

@@ -152,7 +152,7 @@ def test_a_phishing_mail_counts_as_removed_only_after_it_arrived(backend, saida_
     sending the mail and Postfix delivering it. Absent now means delivered, then removed."""
     from cyder.exercise.actions import take_action
     from cyder.exercise.checks import run_check
-    from cyder.model.rubric import Check
+    from cyder.model.rubric import CHECKS
     from cyder.model.scenario_load import load_scenario
     from cyder.scenario.defence import RangeView
     from cyder.scenario.engine import AttackRun
@@ -162,8 +162,8 @@ def test_a_phishing_mail_counts_as_removed_only_after_it_arrived(backend, saida_
     variant = make_variant(scenario, saida, 11)
     view = RangeView(backend, saida_team, saida)
     user, sender = variant.values["target"].user, f"support@{variant.values['c2_domain']}"
-    check = Check(kind="mail-absent", host="groupware", user=user, pattern=sender)
-    never = Check(kind="mail-absent", host="groupware", user=user, pattern="nobody@never-sent.example")
+    check = CHECKS.parse({"kind": "mail-absent", "host": "groupware", "user": user, "pattern": sender})
+    never = CHECKS.parse({"kind": "mail-absent", "host": "groupware", "user": user, "pattern": "nobody@never-sent.example"})
     assert not run_check(view, never, {}).passed
     events = asyncio.run(AttackRun(backend, saida_team, variant, speed=1000, until=6 * 60).run())
     assert [e.outcome for e in events if e.step == "phish"] == ["executed"]
