@@ -204,8 +204,11 @@ def explain(view: RangeView, route: Route, answer: str = "") -> Explanation:
 def _implant(view: RangeView, route: Route, answer: str, note) -> str | None:
     if route.implant is None:
         return None
+    # Imported here: the steps package, which any of its modules brings in first, imports this module.
+    from .steps._implant import resident_pattern
+
     host, user, path = route.implant
-    ok, output = view.run(host, ["pgrep", "-u", user, "-f", f"{path} resident"])
+    ok, output = view.run(host, ["pgrep", "-u", user, "-f", resident_pattern(path)])
     if not ok and "has no host" in output:
         note(f"implant on {host}", output)
         return None  # the host itself is gone: not something a team does
