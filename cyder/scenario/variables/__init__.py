@@ -13,12 +13,26 @@ from ...model.scenario import VARIABLES, VariableParams
 from .base import Choosing, VariableKind
 from .staff import StaffValue
 
-__all__ = ["VARIABLES", "Choosing", "StaffValue", "VariableKind", "as_variable"]
+__all__ = ["VARIABLES", "Choosing", "StaffValue", "VariableKind", "as_variable", "variable_kinds"]
+
+
+def variable_kinds() -> tuple[type[VariableKind], ...]:
+    """Every variable kind's class, in the registry's order."""
+    kinds = []
+    for cls in VARIABLES.models():
+        if not issubclass(cls, VariableKind):
+            raise _not_a_kind(cls)
+        kinds.append(cls)
+    return tuple(kinds)
 
 
 def as_variable(var: VariableParams) -> VariableKind:
     """A scenario's variable with the behaviour of its kind (every registered kind is a VariableKind)."""
     if not isinstance(var, VariableKind):
-        raise TypeError(f"variable kind {type(var).__name__} ({type(var).__module__}) does not derive from "
-                        "cyder.scenario.variables.base.VariableKind")
+        raise _not_a_kind(type(var))
     return var
+
+
+def _not_a_kind(cls: type[VariableParams]) -> TypeError:
+    return TypeError(f"variable kind {cls.__name__} ({cls.__module__}) does not derive from "
+                     "cyder.scenario.variables.base.VariableKind")
