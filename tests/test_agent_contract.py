@@ -7,8 +7,11 @@ clock or the plan's delivery without any other test noticing before a range is u
 
 from __future__ import annotations
 
+from importlib import resources
+
 from cyder.agent import agent, contract, staff
 from cyder.backend.docker import boot, files
+from cyder.scenario import implant
 from cyder.staff import control
 
 
@@ -29,3 +32,8 @@ def test_backend_runs_the_agent_the_image_holds() -> None:
 def test_staff_program_and_engine_share_the_clock_and_stats_files() -> None:
     assert (staff.CLOCK_PATH, staff.STATS_PATH) == (contract.STAFF_CLOCK_PATH, contract.STAFF_STATS_PATH)
     assert (control.CLOCK_PATH, control.STATS_PATH) == (contract.STAFF_CLOCK_PATH, contract.STAFF_STATS_PATH)
+
+
+def test_implant_answers_the_verb_the_steps_start_it_with() -> None:
+    source = resources.files("cyder.agent").joinpath("implant.py").read_text(encoding="utf-8")
+    assert f'command == "{implant.RESIDENT}"' in source

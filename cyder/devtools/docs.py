@@ -8,6 +8,9 @@ that are not current, and exits 1). Today: the services table of docs/ranges.md,
 kind's fields and its `daemon`, `evidence` and `option_notes` ClassVars (cyder/services/); the
 checks and actions tables of docs/scoring.md, from each check kind's `bad` and `good` ClassVars
 (cyder/exercise/checks/) and each action's parameters and `help` (cyder/exercise/actions/).
+variables, steps and preconditions tables of docs/authoring.md, from those kinds' fields,
+docstrings and ClassVars (cyder/scenario/variables/, steps/, preconditions/). A file of TABLES that
+does not exist under the root is skipped with a note (a --root holding only some of the docs).
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from ..exercise.actions import ACTION_KINDS
 from ..exercise.checks import CHECKS, check_kinds
 from ..model.range import SERVICES
+from ..model.scenario import PRECONDITIONS, STEP_ACTIONS, VARIABLES
+from ..scenario.variables import variable_kinds
 from ..services import service_kinds
 
 MARKER = re.compile(r"(<!-- cyder:table (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /cyder:table -->)", re.DOTALL)
@@ -52,6 +59,44 @@ def actions_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def variables_table() -> str:
+    """One row per variable kind: its tag, how it is written, what it gives."""
+    rows = ["| kind | example | gives |", "|---|---|---|"]
+    for kind in variable_kinds():
+        rows.append(_row(f"`{VARIABLES.tag_of(kind)}`", kind.example, kind.gives))
+    return "\n".join(rows) + "\n"
+
+
+def steps_table() -> str:
+    """One row per step kind: its tag, its fields (required, then optional) and what it does."""
+    rows = ["| kind | fields | what it does |", "|---|---|---|"]
+    for kind in STEP_ACTIONS.models():
+        rows.append(_row(f"`{STEP_ACTIONS.tag_of(kind)}`", _fields(kind, STEP_ACTIONS.tag), _doc(kind)))
+    return "\n".join(rows) + "\n"
+
+
+def preconditions_table() -> str:
+    """One row per precondition check: its tag, the fields it needs and what it checks."""
+    rows = ["| check | needs | holds when |", "|---|---|---|"]
+    for kind in PRECONDITIONS.models():
+        needs = ", ".join(f"`{name}`" for name in ("host", *kind.needs))
+        rows.append(_row(f"`{PRECONDITIONS.tag_of(kind)}`", needs, _doc(kind)))
+    return "\n".join(rows) + "\n"
+
+
+def _fields(kind: type[BaseModel], tag: str) -> str:
+    """A kind's YAML fields: the required ones, then the optional ones marked so."""
+    fields = [(name, f) for name, f in kind.model_fields.items() if name != tag]
+    required = [f"`{name}`" for name, f in fields if f.is_required()]
+    optional = [f"`{name}`" for name, f in fields if not f.is_required()]
+    return ", ".join(required) + (f"; optional {', '.join(optional)}" if optional else "")
+
+
+def _doc(kind: type) -> str:
+    """A class's docstring as one line of a table."""
+    return " ".join((kind.__doc__ or "").split()).replace("|", "\\|")
+
+
 def _row(*cells: str) -> str:
     """A Markdown table row (an empty cell as `| |`)."""
     return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
@@ -62,6 +107,9 @@ TABLES: dict[str, tuple[str, Callable[[], str]]] = {
     "services": ("docs/ranges.md", services_table),
     "checks": ("docs/scoring.md", checks_table),
     "actions": ("docs/scoring.md", actions_table),
+    "variables": ("docs/authoring.md", variables_table),
+    "steps": ("docs/authoring.md", steps_table),
+    "preconditions": ("docs/authoring.md", preconditions_table),
 }
 
 
@@ -86,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = []
     for file in sorted({file for file, _ in TABLES.values()}):
         path = args.root / file
+        if not path.exists():
+            print(f"{file}: not found under {args.root}; its tables are skipped", file=sys.stderr)
+            continue
         text = path.read_text(encoding="utf-8")
         names = {m["name"] for m in MARKER.finditer(text)}
         missing = sorted(n for n, (f, _) in TABLES.items() if f == file and n not in names)

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, Union
 
 from pydantic import BaseModel, Field, GetCoreSchemaHandler, TypeAdapter
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
 
 class KindModel(BaseModel):
@@ -187,3 +187,46 @@ class KindUnion:
         tag = node.get(self.registry.tag)
         found = self.registry.model_for(tag) if isinstance(tag, str) else None
         return found if found is not None else self.registry.models()[0]
+
+
+class KindTag:
+    """`Annotated` metadata on the tag field of a flat model (one model with every kind's fields,
+    `check: Annotated[str, KindTag(PRECONDITIONS)]`): the value is one of the registry's tags.
+
+    It validates, and shows in the JSON Schema, as the `Literal` of the tags in the registry's
+    order would, built when first needed. See AsKind for the field that holds such a model."""
+
+    def __init__(self, registry: KindRegistry[Any]) -> None:
+        self.registry = registry
+
+    def __repr__(self) -> str:
+        return f"KindTag({self.registry!r})"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """A literal of every tag."""
+        return core_schema.literal_schema(list(self.registry.kinds()))
+
+
+class AsKind:
+    """`Annotated` metadata on a field holding a flat model whose kinds are its subclasses (each
+    narrowing the tag field to its `Literal`): the value is validated as the flat model, so the
+    schema, the messages and what is accepted stay the flat model's, and is then made an instance of
+    the kind its tag names, which brings the kind's behaviour."""
+
+    def __init__(self, registry: KindRegistry[Any]) -> None:
+        self.registry = registry
+
+    def __repr__(self) -> str:
+        return f"AsKind({self.registry!r})"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """The flat model's schema, followed by the change to the kind's class."""
+        return core_schema.no_info_after_validator_function(self.as_kind, handler(source))
+
+    def as_kind(self, value: Any) -> Any:
+        """The value as an instance of its kind's class (as it is when it already is one, or when
+        no kind has its tag)."""
+        found = self.registry.model_for(getattr(value, self.registry.tag, None) or "")
+        if found is None or isinstance(value, found):
+            return value
+        return found.model_validate(value.model_dump(by_alias=True, exclude_unset=True))

@@ -4,18 +4,25 @@ Instructors write scenarios in `scenarios/*.yaml`. A step's action is one of a s
 kinds (scan, phishing, user execution, C2 beacon ...), each with validated parameters; strings
 may refer to variables as `${name}` (or `${target.pc}` for a staff member's PC), which are
 chosen per team from a seed. Like the range model, this knows nothing of Docker.
+
+The kinds of step actions, preconditions and variables live above the model, one module each
+(cyder/scenario/steps/, preconditions/, variables/), found through the registries STEP_ACTIONS,
+PRECONDITIONS and VARIABLES (cyder.model.kinds); this module holds their bases.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Protocol
 
-from pydantic import AfterValidator, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field
 
-from .range import Name, Port, Strict, Text, dns_name_problem, rule, safe_path
+from .kinds import AsKind, KindModel, KindRegistry, KindTag, KindUnion
+from .range import Name, Port, Range, Strict, Text, rule
 from .rubric import CHECKS, Offset, Scoring
+from .yamlsource import PathKey
 
 StepId = Annotated[str, Field(pattern=rule(r"^[a-z][a-z0-9-]{0,40}$",
                                            "use an id of up to 41 lower-case letters, digits and '-', starting with a "
@@ -27,8 +34,6 @@ Technique = Annotated[str, Field(pattern=rule(r"^T\d{4}(\.\d{3})?$",
                                  description="MITRE ATT&CK technique id, e.g. T1566.001")]
 VAR_PATTERN = re.compile(r"\$\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}")
 Ref = Annotated[str, Field(description="a name, or a ${variable} that gives one")]
-# Action fields that name a range host.
-HOST_FIELDS = ("source", "host", "target", "server")
 
 
 class Course(str, Enum):
@@ -40,198 +45,99 @@ class Course(str, Enum):
     C = "C"
 
 
-# -- variables ------------------------------------------------------------------------------------
-
-def _dns_suffix(value: str) -> str:
-    if problem := dns_name_problem(value):
-        raise ValueError(f"{value!r} {problem}")
-    return value
+# -- variables, step actions and preconditions: the kinds ---------------------------------------
 
 
-Word = Annotated[str, Field(pattern=rule(r"^[a-z0-9]+$", "use lower-case letters and digits only, e.g. update"))]
+class RefCheck(Protocol):
+    """What a kind may check of the names it refers to, when a scenario is checked against its range
+    (cyder.model.scenario_load gives it; `where` is a path inside the kind's own mapping)."""
+
+    @property
+    def range(self) -> Range:
+        """The scenario's range."""
+        ...
+
+    def host(self, value: str, where: PathKey, allow_address: bool = False) -> None:
+        """Report when `value` names no host of the range (nor a variable that gives one, nor an
+        address when allowed)."""
+
+    def staff_user(self, value: str, where: PathKey) -> None:
+        """Report when `value` names no staff user of the range (a ${variable} is checked once chosen)."""
+
+    def dns_name(self, value: str, where: PathKey) -> None:
+        """Report when `value` is no valid DNS name (the parts from ${variables} are checked once chosen)."""
+
+    def problem(self, where: PathKey, message: str) -> None:
+        """Report a problem at `where`."""
 
 
-class AddressVar(Strict):
-    """A free address in a segment (not used by any host), e.g. a per-team C2 address."""
+class VariableParams(Strict, KindModel):
+    """Base of every variable kind's parameters (a scenario's `variables:`).
 
-    kind: Literal["address"]
-    segment: Name
+    Each kind is one class in its own module under cyder/scenario/variables/ (its YAML fields, its
+    behaviour as methods: how a seed chooses its value), registered in VARIABLES. This base holds
+    what the model layer asks of any variable."""
 
+    kind: str
+    """The YAML tag; each kind narrows it to its own `Literal`."""
+    attributes: ClassVar[tuple[str, ...]] = ()
+    """The `${name.attr}` attributes its value has (a staff member's pc, mail and user)."""
 
-class DomainVar(Strict):
-    """A domain made of two words and a number under a suffix, e.g. `cdn-update42.example`."""
+    def names_host(self, attribute: str | None, allow_address: bool) -> bool:
+        """Whether `${name}` (or `${name.attribute}`) names a host, or an address where one is allowed."""
+        return False
 
-    kind: Literal["domain"]
-    words: list[Word] = Field(min_length=2)
-    suffix: Annotated[str, AfterValidator(_dns_suffix)] = Field(
-        "example", pattern=rule(r"^[a-z0-9.-]+$", "use a domain suffix of lower-case letters, digits, '-' and dots, "
-                                                  "e.g. example or example.org"))
-
-
-class ChoiceVar(Strict):
-    """One of the listed values."""
-
-    kind: Literal["choice"]
-    values: list[str] = Field(min_length=1)
+    def check_range(self, rng: Range, where: PathKey, add: Callable[[PathKey, str], None]) -> None:
+        """Check what the variable refers to in the range (`where` is its path); nothing by default."""
 
 
-class FilenameVar(Strict):
-    """A file name: one of the stems, a number, and the extension, e.g. `請求書_0412.pdf.exe`."""
-
-    kind: Literal["filename"]
-    stems: list[str] = Field(min_length=1)
-    extension: str = ""
+VARIABLES: KindRegistry[VariableParams] = KindRegistry("variable", "cyder.scenario.variables")
+"""The variable kinds, one module each under cyder/scenario/variables/ (imported when first needed)."""
 
 
-class StaffVar(Strict):
-    """One member of the range's staff; `${v}` is the user, `${v.pc}` the PC, `${v.mail}` the address."""
+class StepParams(Strict, KindModel):
+    """Base of every attack step kind's parameters (a step's `action:`).
 
-    kind: Literal["staff"]
-    among: list[str] = Field([], description="only these users; default: all staff")
+    Each kind is one class in its own module under cyder/scenario/steps/ (its YAML fields, its facts
+    as ClassVars, its behaviour as methods: how it runs, its route, hosts and indicators),
+    registered in STEP_ACTIONS. This base holds what the model layer asks of any step."""
 
+    kind: str
+    """The YAML tag; each kind narrows it to its own `Literal`."""
+    host_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields that name a host of the range (checked against it; the step's hosts)."""
+    user_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields that name a staff user (checked against the range's staff)."""
 
-class IntegerVar(Strict):
-    """A whole number between min and max, e.g. timing jitter in seconds."""
-
-    kind: Literal["integer"]
-    min: StrictInt = 0
-    max: StrictInt
-
-
-Variable = Annotated[Union[AddressVar, DomainVar, ChoiceVar, FilenameVar, StaffVar, IntegerVar],
-                     Field(discriminator="kind")]
-VARIABLE_KINDS = ("address", "domain", "choice", "filename", "staff", "integer")
+    def check_refs(self, refs: RefCheck) -> None:
+        """Check what the step refers to besides its host and user fields; nothing by default."""
 
 
-# -- actions (the step library) -------------------------------------------------------------------
-
-class ScanAction(Strict):
-    """Reconnaissance: a TCP SYN scan crafted with scapy from `source` against hosts or a segment."""
-
-    kind: Literal["scan"]
-    source: Ref
-    targets: list[Ref] = Field(min_length=1, description="hosts, segments or addresses")
-    ports: list[Port] = Field([22, 25, 53, 80, 139, 443, 445, 3389, 5432, 8080], min_length=1)
+STEP_ACTIONS: KindRegistry[StepParams] = KindRegistry("step", "cyder.scenario.steps")
+"""The attack step kinds, one module each under cyder/scenario/steps/ (imported when first needed)."""
 
 
-class PhishingAction(Strict):
-    """Delivery: the attacker's mail server sends a spear-phishing mail with an attachment."""
-
-    kind: Literal["phishing"]
-    source: Ref = Field(description="attacker host with the smtp service")
-    sender: str
-    to: Ref = Field(description="staff user")
-    subject: str
-    body: str
-    attachment: str = Field(description="attachment file name")
+PRECONDITIONS: KindRegistry[Precondition] = KindRegistry("precondition", "cyder.scenario.preconditions", tag="check")
+"""The precondition kinds (by their `check:`), one module each under cyder/scenario/preconditions/.
+A precondition is one flat model in the YAML and the schema (every check may carry every field);
+each kind is a subclass that narrows `check` and adds the behaviour (see kinds.AsKind)."""
 
 
-class UserExecutionAction(Strict):
-    """The staff member opens the attachment: the implant starts on their PC with persistence."""
+class Precondition(Strict, KindModel):
+    """A check against the live range before a step runs."""
 
-    kind: Literal["user-execution"]
-    user: Ref
-    implant: str = Field(description="file name the implant is dropped as")
-    persistence: Literal["cron", "autostart"] = "cron"
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # check: built when first used
 
-
-class UsbInfectionAction(Strict):
-    """The implant runs from a supplier's USB stick on a PC, with no network delivery."""
-
-    kind: Literal["usb-infection"]
-    user: Ref
-    implant: str
-    volume: str = "USB_DRIVE"
-    persistence: Literal["cron", "autostart"] = "cron"
-
-
-class HttpBeaconAction(Strict):
-    """C2 over HTTP: the implant checks in with the C2 server through the organisation's proxy."""
-
-    kind: Literal["beacon-http"]
-    host: Ref = Field(description="the infected PC")
-    url: str
-    interval: StrictInt = Field(60, ge=1, description="seconds between check-ins")
-    count: StrictInt = Field(3, ge=1, description="check-ins this step makes")
-
-
-class DnsBeaconAction(Strict):
-    """C2 over DNS: the implant checks in with queries for names under the C2 domain."""
-
-    kind: Literal["beacon-dns"]
+    check: Annotated[str, KindTag(PRECONDITIONS)]
     host: Ref
-    domain: str
-    interval: StrictInt = Field(60, ge=1)
-    count: StrictInt = Field(3, ge=1)
+    target: str | None = Field(None, description="reachable: address or host name")
+    port: Port | None = None
+    user: Ref | None = Field(None, description="account-unlocked: the account; mail-delivered: the mailbox's owner")
+    sender: str | None = Field(None, description="mail-delivered: the sender's address of the mail that must be in "
+                                                 "the mailbox (the user opens only what arrived)")
 
-
-class SshGuessAction(Strict):
-    """Lateral movement: SSH password guessing against a server, then (optionally) a login."""
-
-    kind: Literal["ssh-guess"]
-    source: Ref
-    target: Ref
-    user: str
-    passwords: list[str] = Field(min_length=1)
-
-
-class SshLoginAction(Strict):
-    """Lateral movement: an SSH login with a stolen credential, running a command."""
-
-    kind: Literal["ssh-login"]
-    source: Ref
-    target: Ref
-    user: str
-    password: str
-    command: str = "id; hostname"
-
-
-class CollectAction(Strict):
-    """Collection: files copied from a file share onto the infected PC."""
-
-    kind: Literal["collect"]
-    host: Ref
-    server: Ref
-    share: str
-    files: list[Annotated[str, AfterValidator(safe_path)]] = Field(min_length=1)
-    user: Ref
-    password: str | None = Field(None, description="default: the staff user's own password")
-
-
-class HttpExfilAction(Strict):
-    """Exfiltration: the collected files sent by HTTP POST to the C2 through the proxy."""
-
-    kind: Literal["exfil-http"]
-    host: Ref
-    url: str
-
-
-class DnsExfilAction(Strict):
-    """Exfiltration: the collected files sent as long DNS labels (crafted with scapy)."""
-
-    kind: Literal["exfil-dns"]
-    host: Ref
-    domain: str
-
-
-class WebAttackAction(Strict):
-    """Initial access: SQL injection or a web shell against a public web server."""
-
-    kind: Literal["web-attack"]
-    source: Ref
-    target: Ref
-    mode: Literal["sqli", "webshell"] = "sqli"
-    path: str = "/"
-
-
-Action = Annotated[
-    Union[ScanAction, PhishingAction, UserExecutionAction, UsbInfectionAction, HttpBeaconAction,
-          DnsBeaconAction, SshGuessAction, SshLoginAction, CollectAction, HttpExfilAction, DnsExfilAction,
-          WebAttackAction],
-    Field(discriminator="kind"),
-]
-ACTION_KINDS = ("scan", "phishing", "user-execution", "usb-infection", "beacon-http", "beacon-dns", "ssh-guess",
-                "ssh-login", "collect", "exfil-http", "exfil-dns", "web-attack")
+    needs: ClassVar[tuple[str, ...]] = ()
+    """The optional fields this check needs (checked when the scenario is read)."""
 
 
 # -- steps and injects ----------------------------------------------------------------------------
@@ -244,20 +150,10 @@ class After(Strict):
     delay: Offset = 0
 
 
-class Precondition(Strict):
-    """A check against the live range before a step runs."""
-
-    check: Literal["implant-running", "reachable", "account-unlocked", "connected", "mail-delivered"]
-    host: Ref
-    target: str | None = Field(None, description="reachable: address or host name")
-    port: Port | None = None
-    user: Ref | None = Field(None, description="account-unlocked: the account; mail-delivered: the mailbox's owner")
-    sender: str | None = Field(None, description="mail-delivered: the sender's address of the mail that must be in "
-                                                 "the mailbox (the user opens only what arrived)")
-
-
 class Step(Strict):
     """One attack action with its timing, preconditions, expected evidence and fallback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # kinds: built when first used
 
     id: StepId
     technique: Technique
@@ -265,8 +161,8 @@ class Step(Strict):
     at: Offset | None = None
     after: After | None = None
     jitter: Offset | str = Field(0, description="up to this many seconds later, chosen per team (may be ${var})")
-    requires: list[Precondition] = []
-    action: Action
+    requires: list[Annotated[Precondition, AsKind(PRECONDITIONS)]] = []
+    action: Annotated[StepParams, KindUnion(STEP_ACTIONS)]
     evidence: list[str] = Field([], description="where the step leaves traces, e.g. proxy access log")
     on_blocked: StepId | Literal["stop"] = "stop"
 
@@ -306,13 +202,13 @@ class Scenario(Strict):
     range: str = Field(description="the range it runs on (a shipped name or a path)")
     variables: dict[Annotated[str, Field(pattern=rule(r"^[a-z_][a-z0-9_]*$", "use a variable name of lower-case letters, "
                                                       "digits and '_', starting with a letter or '_', e.g. c2_domain"))],
-                    Variable] = {}
+                    Annotated[VariableParams, KindUnion(VARIABLES)]] = {}
     infrastructure: list[Infrastructure] = Field([], description="attacker addresses and DNS names set up per team")
     steps: list[Step] = Field(min_length=1)
     injects: list[Inject] = []
     scoring: Scoring | None = Field(None, description="the rubric: points per indicator, action, report field and check")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)  # scoring: checks
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id, or None."""
@@ -320,6 +216,9 @@ class Scenario(Strict):
 
 
 CHECKS.depends(Scenario)  # after CheckRule and Scoring (rubric.py): rebuilt innermost first
+STEP_ACTIONS.depends(Step, Scenario)
+VARIABLES.depends(Scenario)
+PRECONDITIONS.depends(Precondition, Step, Scenario)
 
 
 def parse_offset(value: int | str) -> int:

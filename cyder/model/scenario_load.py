@@ -17,12 +17,8 @@ from ..errors import InputError
 from ..paths import resolve_range
 from .load import load_range, validate_partially
 from .range import Range, dns_name_problem
-from .scenario import HOST_FIELDS, VAR_PATTERN, Scenario, StaffVar, parse_offset
+from .scenario import VAR_PATTERN, Scenario, Step, parse_offset
 from .yamlsource import PathKey, SourceMap, load_yaml
-
-# Action fields naming a staff user.
-USER_FIELDS = {"phishing": "to", "user-execution": "user", "usb-infection": "user", "collect": "user"}
-STAFF_ATTRIBUTES = ("pc", "mail", "user")
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario, Range]:
@@ -70,10 +66,6 @@ def variable_uses(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, str,
             yield path, match.group(1), match.group(2)
 
 
-# What each precondition needs besides its host.
-PRECONDITION_FIELDS = {"reachable": ("target",), "account-unlocked": ("user",), "mail-delivered": ("user", "sender")}
-
-
 def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any], written: dict[str, Any] | None = None
                    ) -> list[tuple[PathKey, str]]:
     """Checks that span the scenario and its range. Returns (path, message). `data` is what `sc` was
@@ -118,7 +110,7 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any], written: dict
         _check_action_refs(sc, rng, step, where, add)
         for k, pre in enumerate(step.requires):
             _check_host_ref(sc, rng, pre.host, (*where, "requires", k, "host"), add, allow_address=False)
-            for name in PRECONDITION_FIELDS.get(pre.check, ()):
+            for name in type(pre).needs:
                 if not getattr(pre, name):
                     add((*where, "requires", k, "check"), f"{pre.check} needs {name}:")
     try:
@@ -154,7 +146,7 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any], written: dict
         var = sc.variables.get(name)
         if var is None:
             add(path, f"unknown variable ${{{name}}}")
-        elif attribute and not (isinstance(var, StaffVar) and attribute in STAFF_ATTRIBUTES):
+        elif attribute and attribute not in type(var).attributes:
             add(path, f"${{{name}.{attribute}}}: only staff variables have .pc, .mail and .user")
     if written is not None:
         used |= {name for _, name, _ in variable_uses(written)}
@@ -162,17 +154,7 @@ def check_scenario(sc: Scenario, rng: Range, data: dict[str, Any], written: dict
         where = ("variables", name)
         if name not in used:
             add(where, f"variable {name!r} is never used")
-        if var.kind == "address" and rng.segment(var.segment) is None:
-            add((*where, "segment"), f"unknown segment {var.segment!r} in range {rng.name}")
-        if var.kind == "staff":
-            staff = {s.user for s in rng.staff}
-            for j, user in enumerate(var.among):
-                if user not in staff:
-                    add((*where, "among", j), f"unknown staff user {user!r} in range {rng.name}")
-            if not staff:
-                add(where, f"range {rng.name} has no staff to choose from")
-        if var.kind == "integer" and var.min > var.max:
-            add((*where, "min"), "min is larger than max")
+        var.check_range(rng, where, add)
     return found
 
 
@@ -244,33 +226,49 @@ def _check_dns_name(path: PathKey, name: str, add) -> None:
         add(path, f"{name!r} {problem}")
 
 
-def _check_action_refs(sc: Scenario, rng: Range, step, where: PathKey, add) -> None:
+class _Refs:
+    """The reference checks a step kind may ask for (model.scenario.RefCheck), at paths inside the
+    step's action."""
+
+    def __init__(self, sc: Scenario, rng: Range, where: PathKey, add: Any) -> None:
+        self.sc, self.range, self.where, self.add = sc, rng, (*where, "action"), add
+
+    def host(self, value: str, where: PathKey, allow_address: bool = False) -> None:
+        """Report when `value` names no host (nor a variable giving one, nor an address when allowed)."""
+        _check_host_ref(self.sc, self.range, value, (*self.where, *where), self.add, allow_address=allow_address)
+
+    def staff_user(self, value: str, where: PathKey) -> None:
+        """Report when `value` names no staff user (a ${variable} is checked once chosen)."""
+        if "${" not in value and value not in {s.user for s in self.range.staff}:
+            self.add((*self.where, *where), f"unknown staff user {value!r} in range {self.range.name}")
+
+    def dns_name(self, value: str, where: PathKey) -> None:
+        """Report when `value` is no valid DNS name."""
+        _check_dns_name((*self.where, *where), value, self.add)
+
+    def problem(self, where: PathKey, message: str) -> None:
+        """Report a problem inside the action."""
+        self.add((*self.where, *where), message)
+
+
+def _check_action_refs(sc: Scenario, rng: Range, step: Step, where: PathKey, add) -> None:
+    """The hosts and staff users a step's action names, then what its kind checks itself."""
     action = step.action
-    for field in HOST_FIELDS:
+    refs = _Refs(sc, rng, where, add)
+    for field in action.host_fields:
         value = getattr(action, field, None)
         if isinstance(value, str):
-            _check_host_ref(sc, rng, value, (*where, "action", field), add, allow_address=False)
-    if action.kind == "scan":
-        for t, target in enumerate(action.targets):
-            if rng.segment(target) is None:
-                _check_host_ref(sc, rng, target, (*where, "action", "targets", t), add, allow_address=True)
-    if (field := USER_FIELDS.get(action.kind)) is not None:
-        value = getattr(action, field)
-        if "${" not in value and value not in {s.user for s in rng.staff}:
-            add((*where, "action", field), f"unknown staff user {value!r} in range {rng.name}")
-    if action.kind in ("beacon-dns", "exfil-dns"):
-        _check_dns_name((*where, "action", "domain"), action.domain, add)
-    if action.kind == "phishing" and "${" not in action.source:
-        host = rng.host(action.source)
-        if host is not None and not host.offers("smtp"):
-            add((*where, "action", "source"), f"host {action.source!r} offers no smtp service")
+            refs.host(value, (field,))
+    for field in action.user_fields:
+        refs.staff_user(getattr(action, field), (field,))
+    action.check_refs(refs)
 
 
 def _check_host_ref(sc: Scenario, rng: Range, value: str, path: PathKey, add, allow_address: bool) -> None:
     match = VAR_PATTERN.fullmatch(value)
     if match:
         var = sc.variables.get(match.group(1))
-        ok = var is None or (var.kind == "staff" and match.group(2) == "pc") or (allow_address and var.kind == "address")
+        ok = var is None or var.names_host(match.group(2), allow_address)
         if not ok:
             add(path, f"{value} does not name a host (use a staff variable's .pc or a host name)")
         return

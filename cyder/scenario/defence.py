@@ -27,6 +27,7 @@ from ..backend.base import BackendError, RangeBackend
 from ..model.range import Range
 from ..services.dns import DnsService
 from ..services.proxy import organisation_proxy
+from .implant import resident_pattern
 
 # Commands whose output is the posture of one aspect of a host.
 FIREWALL = "iptables-save -t filter 2>/dev/null | grep -E '^(:|-A )' | sed -E 's/ \\[[0-9]+:[0-9]+\\]$//'"
@@ -205,7 +206,7 @@ def _implant(view: RangeView, route: Route, answer: str, note) -> str | None:
     if route.implant is None:
         return None
     host, user, path = route.implant
-    ok, output = view.run(host, ["pgrep", "-u", user, "-f", f"{path} resident"])
+    ok, output = view.run(host, ["pgrep", "-u", user, "-f", resident_pattern(path)])
     if not ok and "has no host" in output:
         note(f"implant on {host}", output)
         return None  # the host itself is gone: not something a team does

@@ -26,8 +26,9 @@ from ..model.scenario import Precondition, Step
 from ..services.dns import DnsService
 from ..services.http import HttpService
 from ..services.smtp import SmtpService
-from .defence import Explanation, Route, explain, take_posture
-from .steps import STEP_KINDS, Outcome, StepContext
+from .defence import Route, explain, take_posture
+from .preconditions import as_precondition
+from .steps import Outcome, StepContext, as_step
 from .variant import PlannedStep, Variant
 
 # Real seconds between tries of a step that failed with no defence on its way: a daemon slow under
@@ -139,7 +140,7 @@ class AttackRun:
 
     def routes(self) -> list[Route]:
         """The way every step takes through the organisation (for recording the posture)."""
-        routes = [STEP_KINDS[p.step.action.kind](p.step.action).route(self.ctx) for p in self.variant.steps]
+        routes = [as_step(p.step.action).route(self.ctx) for p in self.variant.steps]
         routes += [self._precondition_route(pre) for p in self.variant.steps for pre in p.step.requires]
         return routes
 
@@ -194,8 +195,8 @@ class AttackRun:
     async def _publish_c2_paths(self, host: str, names: list[str]) -> None:
         """Give the C2's web server an answer for every check-in URL, as a real C2 would."""
         for planned in self.variant.steps:
-            if planned.step.action.kind == "beacon-http":
-                url = urlsplit(planned.step.action.url)
+            for c2_url in as_step(planned.step.action).c2_paths():
+                url = urlsplit(c2_url)
                 if url.hostname in names and url.path.strip("/"):
                     await self.ctx.write(host, f"/var/www/{host}/{url.path.strip('/')}", b"OK\n")
 
@@ -271,7 +272,7 @@ class AttackRun:
             outcome = await self.check_precondition(pre)
             if outcome is not None:
                 return outcome, self._precondition_route(pre)
-        kind = STEP_KINDS[step.action.kind](step.action)
+        kind = as_step(step.action)
         try:
             outcome = await kind.run(self.ctx)
         except Exception as exc:  # noqa: BLE001 - a step that cannot run is a fault unless a defence explains it
@@ -279,64 +280,15 @@ class AttackRun:
         return outcome, kind.route(self.ctx)
 
     def _precondition_route(self, pre: Precondition) -> Route:
-        if pre.check == "reachable" and pre.target:
-            return Route(hosts=(pre.host, pre.target), addresses=self.ctx.addresses(pre.host, pre.target))
-        if pre.check == "account-unlocked":
-            return Route(accounts=((pre.host, pre.user or ""),))
-        if pre.check == "implant-running":
-            return self.ctx.implant_route(pre.host)
-        return Route(hosts=(pre.host,))
+        return as_precondition(pre).route(self.ctx)
 
     async def check_precondition(self, pre: Precondition) -> Outcome | None:
         """Check one precondition against the live range: None when it holds, else a failed
         outcome (with the defence already found when the failure itself is one)."""
-        host = pre.host
         try:
-            if pre.check == "connected":
-                plan = {a.segment: str(a.address) for a in self.ctx.host(host).attachments}
-                result = await self.ctx.run(host, "ip -o -4 addr show")
-                missing = [seg for seg, addr in plan.items() if f" {addr}/" not in result.stdout]
-                if result.ok and missing:
-                    why = f"{host} is cut off from {', '.join(missing)}"
-                    return Outcome(False, why, explanation=Explanation(why, [{"check": f"addresses of {host}", "answer": why}]))
-                return None if result.ok else Outcome(False, f"addresses of {host} unreadable: {result.stderr.strip()}")
-            if pre.check == "implant-running":
-                implant = self.ctx.implant_on(host)
-                if implant is None:
-                    return Outcome(False, f"no implant was started on {host}")
-                user, path = implant
-                result = await self.ctx.run(host, ["pgrep", "-u", user, "-f", f"{path} resident"])
-                return None if result.ok else Outcome(False, f"the implant on {host} is not running")
-            if pre.check == "reachable":
-                target = self.ctx.address(pre.target, seen_from=host) if pre.target else ""
-                result = await self.ctx.run(host, ["nc", "-z", "-w", "2", target, str(pre.port or 80)])
-                return None if result.ok else Outcome(False, f"{host} cannot reach {pre.target}:{pre.port or 80}")
-            if pre.check == "mail-delivered":
-                return await self._mail_delivered(pre)
-            if pre.check == "account-unlocked":
-                result = await self.ctx.run(host, ["passwd", "-S", pre.user or ""])
-                fields = result.stdout.split()
-                if result.ok and len(fields) > 1 and fields[1] == "L":
-                    why = f"account {pre.user} on {host} is locked"
-                    return Outcome(False, why, explanation=Explanation(why, [{"check": f"account {pre.user}", "answer": "locked"}]))
-                return None if result.ok else Outcome(False, f"account {pre.user} on {host} could not be checked")
+            return await as_precondition(pre).verify(self.ctx)
         except Exception as exc:  # noqa: BLE001 - a host that cannot be asked fails the check
-            return Outcome(False, f"{pre.check} on {host} could not be checked: {exc}")
-        return None
-
-    async def _mail_delivered(self, pre: Precondition) -> Outcome | None:
-        """The mail is in the user's mailbox (None); was delivered and removed (the defence); or
-        has not arrived yet (a failure the retries wait out)."""
-        user, sender, host = pre.user or "", pre.sender or "", pre.host
-        # Delivery is asked first: the mail landing between the two questions must not look removed.
-        delivered = await self.ctx.run(host, SmtpService.MAIL_DELIVERED.format(sender=shlex.quote(f"from=<{sender}")))
-        present = await self.ctx.run(host, SmtpService.MAIL_PRESENT.format(sender=shlex.quote(sender), user=user))
-        if present.stdout.strip():
-            return None
-        if delivered.stdout.strip():
-            why = f"the mail from {sender} was removed from {user}'s mailbox on {host}"
-            return Outcome(False, why, explanation=Explanation(why, [{"check": f"mailbox of {user}", "answer": "delivered, then removed"}]))
-        return Outcome(False, f"the mail from {sender} has not reached {user}'s mailbox on {host} yet")
+            return Outcome(False, f"{pre.check} on {pre.host} could not be checked: {exc}")
 
     def _record(self, planned: PlannedStep, outcome: str, reason: str, started: float,
                 details: dict[str, Any] | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import ClassVar, Literal
 
-from ..checks.base import AUTOSTART_DIR
+from ...scenario.implant import autostart_folder
 from .base import ACTION_KINDS, AccountName, Action, ActionContext
 
 
@@ -24,7 +24,7 @@ class RemovePersistenceAction(Action):
     def run(self, ctx: ActionContext) -> str:
         """The user's crontab without the lines that mention the pattern; the autostart entries that do, deleted."""
         user, pattern = self.user, shlex.quote(self.pattern)
-        autostart = AUTOSTART_DIR.format(user=user)
+        autostart = autostart_folder(user)
         ctx.sh(self.host, f"if crontab -l -u {user} >/tmp/.cron 2>/dev/null; then grep -vF {pattern} /tmp/.cron "
                           f"| crontab -u {user} -; fi; rm -f /tmp/.cron; "
                           f"grep -rlF {pattern} {autostart} 2>/dev/null | xargs -r rm -f",

@@ -20,11 +20,6 @@ State = Literal["good", "bad", "unknown"]
 Baseline = tuple[str, str, str]
 """(key, host, command): a value a check compares with, taken when the exercise starts."""
 
-AUTOSTART_DIR = "/home/{user}/.config/autostart"
-"""A user's XDG autostart folder, where the implant may persist (format with user); the no-cron
-check and the remove-persistence action look there. (Its one home, with the implant's persistence,
-is to come; until then this is the only copy in the checks and actions.)"""
-
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -9,7 +9,8 @@ from pydantic import Field
 
 from ...model.rubric import CHECKS
 from ...scenario.defence import RangeView
-from .base import AUTOSTART_DIR, Check, CheckResult, good_if
+from ...scenario.implant import autostart_folder
+from .base import Check, CheckResult, good_if
 
 
 @CHECKS.register
@@ -29,7 +30,7 @@ class NoCronCheck(Check):
         """grep the user's crontab and autostart entries for the pattern."""
         account = self.given("user")
         user, pattern = shlex.quote(account), shlex.quote(self.given("pattern"))
-        autostart = AUTOSTART_DIR.format(user=account)
+        autostart = autostart_folder(account)
         result = view.backend.exec(view.team, self.host, f"crontab -l -u {user} 2>/dev/null | grep -F {pattern}; "
                                                          f"grep -rlF {pattern} {autostart} 2>/dev/null")
         found = result.stdout.strip()
