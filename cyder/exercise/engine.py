@@ -79,9 +79,15 @@ class Exercise:
 
     def __init__(self, backend: RangeBackend, store: ExerciseStore, team: str, scenario: str | Path | None = None,
                  *, seed: int | None = None, speed: float = 1.0, course: str | None = None, staff: int | None = None,
-                 evidence: EvidenceStore | None = None, on_event: Callable[[ExerciseEvent], None] | None = None):
-        check_team(team)
-        existing = store.load(team)
+                 evidence: EvidenceStore | None = None, on_event: Callable[[ExerciseEvent], None] | None = None,
+                 loaded: tuple[dict[str, Any], dict[str, Any]] | None = None):
+        """`loaded` is the team's row (settings, clock) as `opening.open_exercise` read it, the team
+        name already checked; without it the team is checked and its row read here."""
+        if loaded is None:
+            check_team(team)
+            existing = store.load(team)
+        else:
+            existing = loaded
         if existing is None:
             if scenario is None:
                 raise ExerciseError(f"team {team} has no exercise in {store.path}: name a scenario to start one")
