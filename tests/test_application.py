@@ -10,6 +10,7 @@ import pytest
 from cyder.application import Application, Settings
 from cyder.backend.base import BackendError, RangeBackend
 from cyder.backend.offline import OfflineBackend
+from cyder.errors import CyderError
 from cyder.exercise.opening import ExerciseOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,3 +84,12 @@ def test_the_offline_backend_refuses_every_method():
         params = [p for p in inspect.signature(method).parameters.values() if p.default is inspect.Parameter.empty]
         with pytest.raises(BackendError, match=r"^this command does not reach the range$"):
             method(*[None] * len(params))
+
+
+def test_an_exercise_that_cannot_open_creates_no_evidence_file(tmp_path):
+    with Application(Settings(exercise_store=tmp_path / "x.sqlite"), backend=OfflineBackend) as app:
+        with pytest.raises(CyderError):
+            app.open_exercise("blue", str(tmp_path / "nosuch.yaml"), collect_evidence=True)
+        with pytest.raises(CyderError, match="start one with"):
+            app.open_exercise("blue", collect_evidence=True)
+    assert not (tmp_path / "cyder.sqlite").exists()

@@ -45,8 +45,8 @@ def open_exercise(backend: RangeBackend, store: ExerciseStore, team: str, scenar
     """The team's exercise in the store (resumed), or a new one of `scenario` (else of the options'
     default scenario) when the team has none. The team is checked and its row read once; a speed
     in the options applies to a resumed exercise too, saved before the engine is built.
-    `evidence` gives the evidence store to collect into (asked only once the rules let the exercise
-    open, so a refused command creates no evidence file); None: evidence is not collected."""
+    `evidence` opens the evidence store to collect into (called only once the exercise can open,
+    so a refused command creates no evidence file); None: evidence is not collected."""
     check_team(team)
     existing = store.load(team)
     if scenario is None and existing is None:
@@ -63,7 +63,7 @@ def open_exercise(backend: RangeBackend, store: ExerciseStore, team: str, scenar
         existing = (existing[0], clock)
     return Exercise(backend, store, team, path, seed=options.seed, speed=options.speed or 1.0,
                     course=options.course, staff=options.staff,
-                    evidence=evidence() if evidence is not None else None, on_event=on_event,
+                    evidence=evidence, on_event=on_event,
                     loaded=existing)
 
 
