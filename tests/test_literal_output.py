@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cyder import cli
+from cyder.application import Application, Settings
 from cyder.backend.base import ExecResult, HostStatus, RangeStatus
 from cyder.cli import main
 from cyder.exercise.debrief import debrief_blocks, to_html, to_markdown
@@ -96,8 +97,8 @@ def test_cyder_logs_prints_range_lines_literally(monkeypatch, tmp_path, capsys):
             data = line.encode()
             return len(data), data[offset:offset + limit]
 
-    monkeypatch.setattr(cli, "_backend", lambda: Collector())
-    assert main(["logs", "--team", "team1", "--store", str(tmp_path / "ev.sqlite")]) == 0
+    app = Application(Settings(evidence_store=tmp_path / "ev.sqlite"), backend=lambda: Collector())
+    assert main(["logs", "--team", "team1", "--store", str(tmp_path / "ev.sqlite")], app=app) == 0
     out = capsys.readouterr().out
     assert_no_controls(out)
     assert "\\x1b]0;owned\\x07" in out and out.count("\n") == 1

@@ -79,9 +79,18 @@ class Exercise:
 
     def __init__(self, backend: RangeBackend, store: ExerciseStore, team: str, scenario: str | Path | None = None,
                  *, seed: int | None = None, speed: float = 1.0, course: str | None = None, staff: int | None = None,
-                 evidence: EvidenceStore | None = None, on_event: Callable[[ExerciseEvent], None] | None = None):
-        check_team(team)
-        existing = store.load(team)
+                 evidence: EvidenceStore | Callable[[], EvidenceStore] | None = None,
+                 on_event: Callable[[ExerciseEvent], None] | None = None,
+                 loaded: tuple[dict[str, Any], dict[str, Any]] | None = None):
+        """`evidence` is the store the team's evidence is collected into (or a function that opens
+        it, called only once the scenario has loaded, so a refused exercise creates no file); None:
+        not collected. `loaded` is the team's row (settings, clock) as `opening.open_exercise` read
+        it, the team name already checked; without it the team is checked and its row read here."""
+        if loaded is None:
+            check_team(team)
+            existing = store.load(team)
+        else:
+            existing = loaded
         if existing is None:
             if scenario is None:
                 raise ExerciseError(f"team {team} has no exercise in {store.path}: name a scenario to start one")
@@ -104,6 +113,8 @@ class Exercise:
         preset = scoring.preset(settings["course"])
         view = RangeView(backend, team, rng, infrastructure=variant.infrastructure)
         bus = EventBus(on_event)
+        if callable(evidence):
+            evidence = evidence()
         core = ExerciseCore(backend=backend, store=store, team=team, settings=settings, scenario=sc, range=rng,
                             running_range=running_range, variant=variant, rubric=rubric, truth=truth, preset=preset,
                             view=view, evidence_store=evidence, state=ExerciseState(),
@@ -185,10 +196,6 @@ class Exercise:
         """Where the team's evidence is stored (None: not collected)."""
         return self._core.evidence_store
 
-    @evidence_store.setter
-    def evidence_store(self, store: EvidenceStore | None) -> None:
-        self._core.evidence_store = store
-
     @property
     def feed(self) -> EvidenceFeed | None:
         """The evidence feed while the engine runs here."""
@@ -257,10 +264,6 @@ class Exercise:
     def clock(self) -> ClockState:
         """The clock as saved: offset, speed, paused, started, finished."""
         return self._core.clock.record
-
-    @clock.setter
-    def clock(self, record: ClockState) -> None:
-        self._core.clock.record = record
 
     def now(self) -> float:
         """Seconds of exercise time since the start."""

@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from ..errors import CyderError
 from ..exercise.protocol import LocalSession, Progress
+from ..output import echo
 from . import messages
 from .actions import ActionsPane
 from .bindings import TAB_IDS, keys_in_effect, localised
@@ -407,7 +408,7 @@ class CyderApp(App):
             return
         try:
             with self.suspend():
-                print(f"\n--- {host}: exit (or ctrl+d) returns to cyder ---\n", flush=True)
+                echo(f"\n--- {host}: exit (or ctrl+d) returns to cyder ---\n", flush=True)
                 process = await asyncio.create_subprocess_exec(*argv)
                 await process.wait()
         except SuspendNotSupported:

@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 
 from ..errors import CyderError
 from ..exercise.protocol import LocalSession
+from ..output import echo
 from ..paths import data_dir
 from .i18n import choose_language
 
-DEFAULT_SCENARIO = "targeted-email"
 # One session plays the team's exercise; the spare one lets a reloaded page or a second tab reach
 # the app and be told the exercise is already running, instead of being refused.
 DEFAULT_WEB_SESSIONS = 2
@@ -68,7 +68,7 @@ def run_app(exercise: LocalSession, language: str | None, results: Path) -> int:
     exercise.release()
     totals = exercise.totals()
     state = "finished" if exercise.clock["finished"] else "stopped; `cyder play` resumes it"
-    print(f"team {exercise.team}: {totals['total']:g} points; exercise clock {exercise.now():.0f} s, {state}")
+    echo(f"team {exercise.team}: {totals['total']:g} points; exercise clock {exercise.now():.0f} s, {state}")
     return app.return_code or 0
 
 
@@ -181,11 +181,11 @@ def web_server(command: str, access: WebAccess, title: str):
         return await handler(request)
 
     def announce() -> None:
-        print(f"cyder play: serving the app at {access.page_url()} (ctrl+c stops)\n"
-              "  the link carries this run's token: give it only to the team", file=sys.stderr, flush=True)
+        echo(f"cyder play: serving the app at {access.page_url()} (ctrl+c stops)\n"
+             "  the link carries this run's token: give it only to the team", file=sys.stderr, flush=True)
         if access.listen_host in WILDCARD_HOSTS and not access.public_url:
-            print("  from other machines, use this machine's address instead of 127.0.0.1, "
-                  "or start with --public-url", file=sys.stderr, flush=True)
+            echo("  from other machines, use this machine's address instead of 127.0.0.1, "
+                 "or start with --public-url", file=sys.stderr, flush=True)
 
     class GuardedServer(Server):
         """textual-serve with the checks of `access`: the page and its websocket need the token, the
