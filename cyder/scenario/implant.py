@@ -1,9 +1,10 @@
 """The implant's contract with the range: where it is dropped, how it persists and how it is found.
 
 One home for the strings that the steps, the ground truth (indicators), the defence probes, the
-preconditions, the no-cron check and the remove-persistence action share: the implant's path for a user, the verb that starts its resident process
-(cyder/agent/implant.py reads its argv) and the pgrep pattern that finds it, and each persistence
-(cron or an XDG autostart entry) with its install command and the file it leaves.
+preconditions, the no-cron check and the remove-persistence action share: the implant's path for a
+user, the verb that starts its resident process (cyder/agent/implant.py reads its argv; a test
+checks it) and the pgrep pattern that finds it, and each persistence (cron or an XDG autostart
+entry) with its install command and the file it leaves.
 """
 
 from __future__ import annotations
